@@ -1,0 +1,651 @@
+// One socket's life: bytes in → parseHead → framing → handler → body decoder,
+// responses out strictly in order, keep-alive, backpressure both ways, and
+// every protocol failure answered once with its status and a close.
+// Owns the HttpState; all error→status mapping happens in #reject.
+
+import type { Socket } from 'node:net';
+import { ChunkedDecoder, LengthDecoder, type BodyDecoder } from './decode.ts';
+import { encodeErrorResponse, type DateCache } from './encode.ts';
+import { ClientGoneError, Failure, FAILURES, HttpError, ProtocolError, type FailureCode } from './errors.ts';
+import { decideFraming, type Framing } from './framing.ts';
+import { INCOMPLETE, ParsedHead, parseHead } from './parse.ts';
+import { Request, type BodyChannel, type RequestInit } from './request.ts';
+import { Response, type ResponseChannel } from './response.ts';
+import { afterHead, afterProgress, assertNever, closed, initialState, type CloseReason, type ExchangeProgress, type HttpState } from './state.ts';
+import type { ResolvedOptions } from './types.ts';
+
+/** The request handler: may be sync or async; a throw becomes a 500 (or a dropped socket once the head is out). */
+export type Handler = (req: Request, res: Response) => void | Promise<void>;
+
+/** What a connection needs from its server. */
+export interface ServerContext {
+  readonly options: ResolvedOptions;
+  readonly handler: Handler;
+  readonly dateCache: DateCache;
+  /** The server is shutting down: finish in-flight requests, then close. */
+  readonly closing: boolean;
+  onConnectionClosed(connection: Connection): void;
+}
+
+/** Which deadline a connection is waiting on. */
+export type DeadlineKind = 'None' | 'Headers' | 'Request' | 'KeepAlive' | 'Linger';
+
+// After our FIN, how long a peer may keep the socket half-open before we drop it.
+const LINGER_MS = 5_000;
+const CONTINUE_LINE = 'HTTP/1.1 100 Continue\r\n\r\n';
+
+/**
+ * Connection drives one socket. It handles one request at a time: bytes of
+ * later pipelined requests wait (bounded) until the current response is
+ * complete, so responses are always in request order.
+ */
+export class Connection {
+  readonly socket: Socket;
+  readonly #ctx: ServerContext;
+  readonly #options: ResolvedOptions;
+  #state: HttpState<Exchange> = initialState();
+  readonly #head: ParsedHead;
+  // Unconsumed input: chunks as received, the first one read from #inputOffset.
+  #input: Buffer[] = [];
+  #inputOffset = 0;
+  #inputBytes = 0;
+  #processing = false;
+  #peerEnded = false;
+  #pausedForBody = false;
+  #pausedForPipeline = false;
+  #waitingForDrain = false;
+  #socketPaused = false;
+  #drainCallbacks: Array<() => void> = [];
+  #requests = 0;
+  /** Absolute time (ms) at which #deadlineKind expires; 0 when none. */
+  deadlineAt = 0;
+  #deadlineKind: DeadlineKind = 'None';
+  /** Absolute time (ms) after which a stalled write drops the socket; 0 when not stalled. */
+  writeStallAt = 0;
+
+  constructor(socket: Socket, ctx: ServerContext) {
+    this.socket = socket;
+    this.#ctx = ctx;
+    this.#options = ctx.options;
+    this.#head = new ParsedHead(ctx.options.maxHeaderCount);
+    socket.on('data', (chunk: Buffer) => this.#onSocketData(chunk));
+    socket.on('end', () => this.#onSocketEnd());
+    socket.on('drain', () => this.#onSocketDrain());
+    socket.on('error', () => {
+      // ECONNRESET, EPIPE…: not HTTP errors. 'close' follows and cleans up.
+    });
+    socket.on('close', () => this.#onSocketClose());
+    this.#arm('Headers', this.#options.headersTimeoutMs);
+  }
+
+  /** The server's resolved options. */
+  get options(): ResolvedOptions {
+    return this.#options;
+  }
+
+  /** The current "Date: …\r\n" line (cached per second). */
+  dateLine(): string {
+    return this.#ctx.dateCache.line(Date.now());
+  }
+
+  /** Current phase, for the server and for tests. */
+  get state(): HttpState<ExchangeProgress>['kind'] {
+    return this.#state.kind;
+  }
+
+  /** Whether the connection is between requests with nothing received: safe to close at once. */
+  get isIdle(): boolean {
+    return this.#state.kind === 'ReadingHeaders' && this.#inputBytes === 0;
+  }
+
+  /** Closes an idle connection now; a busy one closes after its current response. */
+  shutdown(): void {
+    if (this.isIdle) this.#close('ServerClosing');
+  }
+
+  /** Destroys the socket whatever it is doing. */
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  /** Called by the server's sweep: acts on an expired deadline. */
+  checkDeadlines(nowMs: number): void {
+    if (this.writeStallAt !== 0 && nowMs >= this.writeStallAt) {
+      this.socket.destroy();
+      return;
+    }
+    if (this.deadlineAt === 0 || nowMs < this.deadlineAt) return;
+    const kind = this.#deadlineKind;
+    this.#arm('None', 0);
+    switch (kind) {
+      case 'Headers':
+        if (this.#inputBytes === 0 && this.#requests > 0) this.#close('Timeout');
+        else this.#reject(Failure.HeadersTimeout);
+        return;
+      case 'Request':
+        this.#onRequestTimeout();
+        return;
+      case 'KeepAlive':
+        if (this.isIdle) this.#close('Timeout');
+        return;
+      case 'Linger':
+      case 'None':
+        this.socket.destroy();
+        return;
+      default:
+        assertNever(kind);
+    }
+  }
+
+  #arm(kind: DeadlineKind, ms: number): void {
+    if (kind === 'None' || ms <= 0) {
+      this.#deadlineKind = 'None';
+      this.deadlineAt = 0;
+      return;
+    }
+    this.#deadlineKind = kind;
+    this.deadlineAt = Date.now() + ms;
+  }
+
+  #onSocketData(chunk: Buffer): void {
+    if (this.#state.kind === 'Closed') return;
+    if (this.#inputBytes === 0 && this.#state.kind === 'ReadingHeaders') {
+      // The idle wait ends at the first byte of the next request (Go's rule).
+      this.#arm('Headers', this.#options.headersTimeoutMs);
+    }
+    this.#input.push(chunk);
+    this.#inputBytes += chunk.length;
+    this.#process();
+  }
+
+  #onSocketEnd(): void {
+    this.#peerEnded = true;
+    this.#process();
+  }
+
+  #onSocketDrain(): void {
+    this.writeStallAt = 0;
+    const callbacks = this.#drainCallbacks;
+    if (callbacks.length > 0) {
+      this.#drainCallbacks = [];
+      for (const callback of callbacks) callback();
+    }
+    if (this.#waitingForDrain) {
+      this.#waitingForDrain = false;
+      this.#updateFlow();
+      this.#process();
+    }
+  }
+
+  #onSocketClose(): void {
+    const state = this.#state;
+    if (state.kind === 'ReadingBody' || state.kind === 'WritingResponse') {
+      const exchange = state.exchange;
+      if (!exchange.responseDone || exchange.decoder !== null) {
+        const error = new ClientGoneError();
+        exchange.request.abort(error);
+        exchange.abortResponse(error);
+      }
+    }
+    this.#state = closed(state.kind === 'Closed' ? state.reason : 'ClientClosed');
+    this.#input = [];
+    this.#inputBytes = 0;
+    this.#drainCallbacks = [];
+    this.#arm('None', 0);
+    this.writeStallAt = 0;
+    this.#ctx.onConnectionClosed(this);
+  }
+
+  // The loop: consume input for as long as the state allows. Re-entrant
+  // calls (a handler that answers synchronously) just let the loop go on.
+  #process(): void {
+    if (this.#processing) return;
+    this.#processing = true;
+    try {
+      while (this.#step()) {
+        // each step consumed input or changed state
+      }
+      if (this.#peerEnded) this.#onPeerEndedAndInputDone();
+    } finally {
+      this.#processing = false;
+    }
+  }
+
+  // One step of the loop; false when it must wait for bytes, the handler or the peer.
+  #step(): boolean {
+    const state = this.#state;
+    switch (state.kind) {
+      case 'ReadingHeaders':
+        return this.#inputBytes > 0 && this.#readHead();
+      case 'ReadingBody':
+        return this.#inputBytes > 0 && !this.#pausedForBody && this.#readBody(state.exchange);
+      case 'WritingResponse':
+        // Later pipelined requests wait here; beyond the bound, stop reading.
+        if (this.#inputBytes > this.#options.maxPipelinedBytes && !this.#pausedForPipeline) {
+          this.#pausedForPipeline = true;
+          this.#updateFlow();
+        }
+        return false;
+      case 'Closed':
+        this.#input = [];
+        this.#inputBytes = 0;
+        return false;
+      default:
+        return assertNever(state);
+    }
+  }
+
+  #readHead(): boolean {
+    // Do not start on the next request while the previous responses sit
+    // unread in our socket buffer: that is what bounds a pipelining peer.
+    if (this.socket.writableLength > this.#options.highWaterMark) {
+      if (!this.#waitingForDrain) {
+        this.#waitingForDrain = true;
+        this.#updateFlow();
+      }
+      return false;
+    }
+    const head = this.#head;
+    let buf = this.#input[0] as Buffer;
+    let start = this.#inputOffset;
+    if (head.scanned === 0 && head.phase === 0) head.reset();
+    let result = parseHead(buf, start, buf.length, this.#options, head);
+    while (result === INCOMPLETE && this.#input.length > 1) {
+      // The only copy: an unfinished head joined with the next chunk (bounded by maxHeaderBytes).
+      const joined = Buffer.concat([buf.subarray(start), this.#input[1] as Buffer]);
+      this.#input.splice(0, 2, joined);
+      this.#inputOffset = 0;
+      buf = joined;
+      start = 0;
+      result = parseHead(buf, start, buf.length, this.#options, head);
+    }
+    if (result === INCOMPLETE) return false;
+    if (result < 0) {
+      this.#reject(-result as FailureCode);
+      return false;
+    }
+    const framing = decideFraming(head);
+    if (typeof framing === 'number') {
+      this.#reject(-framing as FailureCode);
+      return false;
+    }
+    this.#consume(result);
+    this.#beginExchange(buf, start, framing);
+    head.reset();
+    return true;
+  }
+
+  #beginExchange(buf: Buffer, base: number, framing: Framing): void {
+    const options = this.#options;
+    this.#requests++;
+    const body = framing.body;
+    let decoder: BodyDecoder | null = null;
+    if (body.kind === 'Length') decoder = new LengthDecoder(body.length);
+    else if (body.kind === 'Chunked') decoder = new ChunkedDecoder(options);
+    const lastAllowed = options.maxRequestsPerSocket > 0 && this.#requests >= options.maxRequestsPerSocket;
+    const keepAlive = framing.keepAlive && !lastAllowed && !this.#ctx.closing;
+    const exchange = new Exchange(this, {
+      buf,
+      base,
+      head: this.#head,
+      contentLength: body.kind === 'Length' ? body.length : -1,
+      hasBody: decoder !== null,
+      highWaterMark: options.highWaterMark,
+      maxBodyBytes: options.maxBodyBytes,
+      expectContinue: framing.expectContinue,
+      decoder,
+      keepAlive,
+    });
+    this.#state = afterHead(exchange);
+    if (decoder !== null) this.#arm('Request', options.requestTimeoutMs);
+    else this.#arm('None', 0);
+    this.#invokeHandler(exchange);
+  }
+
+  #invokeHandler(exchange: Exchange): void {
+    try {
+      const result = this.#ctx.handler(exchange.request, exchange.response);
+      if (result !== undefined && typeof (result as Promise<void>).then === 'function') {
+        (result as Promise<void>).then(undefined, (error: unknown) => this.#onHandlerError(exchange, error));
+      }
+    } catch (error) {
+      this.#onHandlerError(exchange, error);
+    }
+  }
+
+  #onHandlerError(exchange: Exchange, error: unknown): void {
+    const request = exchange.request;
+    this.#ctx.options.onError(error, { kind: 'Handler', method: request.method, target: request.target });
+    if (this.#state.kind === 'Closed') return;
+    const status = error instanceof HttpError ? error.status : 500;
+    if (status === 413 || !(error instanceof HttpError)) {
+      // An exception says nothing about how much body is left; be safe with 413.
+      if (status === 413) exchange.keepAlive = false;
+    }
+    // Never a second status line: once the head is out, the socket must go.
+    if (!exchange.response.sendErrorIfOpen(status, statusText(status))) {
+      if (!exchange.responseDone) this.socket.destroy();
+    }
+  }
+
+  #readBody(exchange: Exchange): boolean {
+    const decoder = exchange.decoder as BodyDecoder;
+    const buf = this.#input[0] as Buffer;
+    const start = this.#inputOffset;
+    const next = decoder.decode(buf, start, buf.length, exchange.sink);
+    if (next < 0) {
+      this.#reject(-next as FailureCode);
+      return false;
+    }
+    this.#consume(next - start);
+    if (this.#state.kind === 'Closed') return false;
+    if (decoder.done) {
+      exchange.decoder = null;
+      exchange.request.endBody(decoder instanceof ChunkedDecoder ? decoder.trailers : null);
+      this.#arm('None', 0);
+      this.#advance(exchange);
+    }
+    return true;
+  }
+
+  #consume(bytes: number): void {
+    this.#inputBytes -= bytes;
+    this.#inputOffset += bytes;
+    while (this.#input.length > 0 && this.#inputOffset >= (this.#input[0] as Buffer).length) {
+      this.#inputOffset -= (this.#input.shift() as Buffer).length;
+    }
+  }
+
+  // Moves the state machine after either side made progress.
+  #advance(exchange: Exchange): void {
+    if (this.#ctx.closing) exchange.keepAlive = false;
+    const next = afterProgress(exchange);
+    this.#state = next;
+    if (next.kind === 'ReadingHeaders') {
+      this.#pausedForBody = false;
+      this.#pausedForPipeline = false;
+      this.#updateFlow();
+      this.#arm(this.#inputBytes > 0 ? 'Headers' : 'KeepAlive', this.#inputBytes > 0 ? this.#options.headersTimeoutMs : this.#options.keepAliveTimeoutMs);
+      this.#process();
+    } else if (next.kind === 'Closed') {
+      this.#endSocket();
+    }
+  }
+
+  /** The exchange's body consumer is full: stop reading the socket. */
+  pauseForBody(): void {
+    if (this.#pausedForBody) return;
+    this.#pausedForBody = true;
+    this.#updateFlow();
+  }
+
+  /** The exchange's body consumer wants more. */
+  resumeForBody(exchange: Exchange): void {
+    if (exchange.continuePending) this.sendContinue(exchange);
+    if (!this.#pausedForBody) return;
+    this.#pausedForBody = false;
+    this.#updateFlow();
+    this.#process();
+  }
+
+  /** Sends the interim 100 Continue the client is waiting for (RFC 9110 §10.1.1). */
+  sendContinue(exchange: Exchange): void {
+    if (!exchange.continuePending || exchange.headCommitted) return;
+    exchange.continuePending = false;
+    this.socket.write(CONTINUE_LINE, 'latin1');
+  }
+
+  /** The response is complete; move on (next request, drain, or close). */
+  finishResponse(exchange: Exchange): void {
+    exchange.responseDone = true;
+    if (this.#state.kind === 'Closed') return;
+    if (exchange.decoder !== null && !exchange.request.isBodyConsumed) {
+      // The handler is done without reading the body: drain it (bounded) or close.
+      exchange.request.discardBody();
+      exchange.discarding = true;
+      if (this.#pausedForBody) {
+        this.#pausedForBody = false;
+        this.#updateFlow();
+      }
+    }
+    this.#advance(exchange);
+    if (this.#state.kind === 'ReadingBody') this.#process();
+  }
+
+  /** Counts discarded body bytes; beyond maxDrainBytes the connection closes. */
+  noteDrained(exchange: Exchange, bytes: number): void {
+    exchange.drainedBytes += bytes;
+    if (exchange.drainedBytes > this.#options.maxDrainBytes) {
+      exchange.keepAlive = false;
+      this.#close('Done');
+    }
+  }
+
+  /** Decides keep-alive as the head goes out and returns the connection lines. */
+  commitHead(exchange: Exchange, handlerWantsClose: boolean): string {
+    exchange.headCommitted = true;
+    const options = this.#options;
+    if (handlerWantsClose || this.#ctx.closing || this.#peerEnded) exchange.keepAlive = false;
+    const decoder = exchange.decoder;
+    if (decoder !== null && exchange.keepAlive) {
+      if (exchange.continuePending) {
+        // The client may be waiting for 100 Continue that will never come: the body cannot be drained.
+        exchange.keepAlive = false;
+      } else if (!exchange.request.isBodyConsumed) {
+        const tooMuch = decoder instanceof LengthDecoder ? decoder.remaining > options.maxDrainBytes : true;
+        if (tooMuch) exchange.keepAlive = false;
+      }
+    }
+    if (!exchange.keepAlive) return 'Connection: close\r\n';
+    let lines = exchange.versionMinor === 0 ? 'Connection: keep-alive\r\n' : '';
+    if (options.keepAliveTimeoutMs > 0) lines += this.#ctx.dateCache.keepAliveLine(options.keepAliveTimeoutMs);
+    return lines;
+  }
+
+  /** Writes to the socket, noting a stall when the peer stops reading. */
+  write(data: string | Uint8Array, encoding?: BufferEncoding): boolean {
+    const socket = this.socket;
+    if (socket.destroyed) return false;
+    const ok = encoding === undefined ? socket.write(data) : socket.write(data, encoding);
+    if (!ok && this.writeStallAt === 0 && this.#options.writeStallTimeoutMs > 0) {
+      this.writeStallAt = Date.now() + this.#options.writeStallTimeoutMs;
+    }
+    return ok;
+  }
+
+  /** Calls back once the socket buffer drains. */
+  waitForDrain(callback: () => void): void {
+    if (!this.socket.writableNeedDrain) callback();
+    else this.#drainCallbacks.push(callback);
+  }
+
+  /** Answers a protocol failure with its status and closes; or drops the socket if a head is already out. */
+  #reject(failure: FailureCode): void {
+    const info = FAILURES[failure];
+    this.#options.onError(new ProtocolError(failure), { kind: 'Client', code: info.code });
+    const state = this.#state;
+    if (state.kind === 'ReadingBody' || state.kind === 'WritingResponse') {
+      const exchange = state.exchange;
+      exchange.keepAlive = false;
+      exchange.request.abort(new ProtocolError(failure));
+      exchange.decoder = null;
+      if (exchange.response.sendErrorIfOpen(info.status, statusText(info.status))) return;
+      if (!exchange.responseDone) this.socket.destroy();
+      else this.#close('ProtocolError');
+      return;
+    }
+    if (state.kind === 'Closed') return;
+    this.write(encodeErrorResponse(info.status, this.#ctx.dateCache.line(Date.now())), 'latin1');
+    this.#close('ProtocolError');
+  }
+
+  #onRequestTimeout(): void {
+    const state = this.#state;
+    if (state.kind !== 'ReadingBody') return;
+    this.#reject(Failure.RequestTimeout);
+  }
+
+  #onPeerEndedAndInputDone(): void {
+    const state = this.#state;
+    switch (state.kind) {
+      case 'ReadingHeaders':
+        // No further request can complete: whatever partial head remains is dropped.
+        this.#close('ClientClosed');
+        return;
+      case 'ReadingBody':
+        if (this.#inputBytes === 0 && !state.exchange.responseDone && state.exchange.decoder !== null) {
+          // The body was cut short.
+          state.exchange.keepAlive = false;
+          state.exchange.request.abort(new ClientGoneError('the client ended the request before its body was complete'));
+        } else if (state.exchange.responseDone) {
+          this.#close('ClientClosed');
+        }
+        return;
+      case 'WritingResponse':
+        state.exchange.keepAlive = false;
+        return;
+      case 'Closed':
+        return;
+      default:
+        assertNever(state);
+    }
+  }
+
+  #close(reason: CloseReason): void {
+    if (this.#state.kind !== 'Closed') this.#state = closed(reason);
+    this.#endSocket();
+  }
+
+  // Graceful close: FIN after the queued responses; keep reading (and
+  // discarding) so the peer gets our response rather than a reset, for a while.
+  #endSocket(): void {
+    this.#input = [];
+    this.#inputBytes = 0;
+    this.#pausedForBody = false;
+    this.#pausedForPipeline = false;
+    this.#waitingForDrain = false;
+    this.#updateFlow();
+    if (!this.socket.writableEnded) this.socket.end();
+    this.#arm('Linger', LINGER_MS);
+  }
+
+  #updateFlow(): void {
+    const shouldPause = this.#state.kind !== 'Closed' && (this.#pausedForBody || this.#pausedForPipeline || this.#waitingForDrain);
+    if (shouldPause === this.#socketPaused) return;
+    this.#socketPaused = shouldPause;
+    if (shouldPause) this.socket.pause();
+    else this.socket.resume();
+  }
+}
+
+function statusText(status: number): string {
+  return status === 500 ? 'Internal Server Error' : (FAILURES_BY_STATUS.get(status) ?? 'Error');
+}
+
+const FAILURES_BY_STATUS = new Map<number, string>([
+  [400, 'Bad Request'],
+  [408, 'Request Timeout'],
+  [413, 'Content Too Large'],
+  [414, 'URI Too Long'],
+  [417, 'Expectation Failed'],
+  [431, 'Request Header Fields Too Large'],
+  [501, 'Not Implemented'],
+  [505, 'HTTP Version Not Supported'],
+]);
+
+interface ExchangeInit extends Omit<RequestInit, 'channel'> {
+  readonly expectContinue: boolean;
+  readonly decoder: BodyDecoder | null;
+  readonly keepAlive: boolean;
+}
+
+/**
+ * Exchange is one request/response pair: the state machine's progress data
+ * and the channels through which the request and response reach the socket.
+ */
+class Exchange implements ExchangeProgress, BodyChannel, ResponseChannel {
+  decoder: BodyDecoder | null;
+  responseDone = false;
+  keepAlive: boolean;
+  headCommitted = false;
+  continuePending: boolean;
+  discarding = false;
+  drainedBytes = 0;
+  readonly method: string;
+  readonly versionMinor: number;
+  readonly request: Request;
+  readonly response: Response;
+  readonly sink: (view: Buffer) => void;
+  readonly #connection: Connection;
+
+  constructor(connection: Connection, init: ExchangeInit) {
+    this.#connection = connection;
+    this.decoder = init.decoder;
+    this.keepAlive = init.keepAlive;
+    this.continuePending = init.expectContinue;
+    this.method = init.head.method;
+    this.versionMinor = init.head.versionMinor;
+    this.request = new Request({ ...init, channel: this });
+    this.response = new Response(this, init.highWaterMark);
+    this.sink = (view) => {
+      if (this.discarding) connection.noteDrained(this, view.length);
+      else if (!this.request.pushBody(view)) connection.pauseForBody();
+    };
+  }
+
+  onBodyDemand(): void {
+    this.#connection.resumeForBody(this);
+  }
+
+  onBodyAbandoned(): void {
+    this.keepAlive = false;
+    this.discarding = true;
+    this.request.discardBody();
+    this.#connection.resumeForBody(this);
+  }
+
+  commitHead(handlerWantsClose: boolean): string {
+    return this.#connection.commitHead(this, handlerWantsClose);
+  }
+
+  sendContinue(): void {
+    this.#connection.sendContinue(this);
+  }
+
+  dateLine(): string {
+    return this.#connection.dateLine();
+  }
+
+  write(data: string | Uint8Array, encoding?: BufferEncoding): boolean {
+    return this.#connection.write(data, encoding);
+  }
+
+  cork(): void {
+    this.#connection.socket.cork();
+  }
+
+  uncork(): void {
+    this.#connection.socket.uncork();
+  }
+
+  waitForDrain(callback: () => void): void {
+    this.#connection.waitForDrain(callback);
+  }
+
+  finish(): void {
+    this.#connection.finishResponse(this);
+  }
+
+  destroy(error: Error): void {
+    if (!this.responseDone) this.#connection.options.onError(error, { kind: 'Socket' });
+    this.#connection.destroy();
+  }
+
+  report(error: unknown): void {
+    this.#connection.options.onError(error, { kind: 'Socket' });
+  }
+
+  abortResponse(error: Error): void {
+    this.response.abort(error);
+  }
+}

@@ -1,0 +1,113 @@
+// Response encoders: status line, head and body framing (RFC 9112 §4, §6,
+// §7.1; RFC 9110 §6.4.1, §15). Pure: builds strings and buffers, writes nothing.
+
+import { FIELD_VALUE, REASON_PHRASES, TOKEN } from './constants.ts';
+import { InvalidResponseError } from './errors.ts';
+
+const STATUS_LINES = new Map<number, string>();
+for (const [code, reason] of Object.entries(REASON_PHRASES)) STATUS_LINES.set(Number(code), `HTTP/1.1 ${code} ${reason}\r\n`);
+
+/** Returns the status line for `status` (pre-built for known codes), with `reason` if given. */
+export function encodeStatusLine(status: number, reason?: string): string {
+  if (reason === undefined) {
+    const line = STATUS_LINES.get(status);
+    if (line !== undefined) return line;
+    return `HTTP/1.1 ${status} \r\n`;
+  }
+  return `HTTP/1.1 ${status} ${reason}\r\n`;
+}
+
+/** Whether a response with this status to this method may carry content (RFC 9110 §6.4.1, §9.3.2). */
+export function mayHaveBody(method: string, status: number): boolean {
+  return method !== 'HEAD' && status >= 200 && status !== 204 && status !== 304;
+}
+
+/** Whether `status` is an integer a response may carry (RFC 9110 §15: three digits, 100–999). */
+export function isValidStatus(status: number): boolean {
+  return Number.isInteger(status) && status >= 100 && status <= 999;
+}
+
+/** Throws InvalidResponseError unless `name` is a token (RFC 9110 §5.1). */
+export function checkFieldName(name: string): void {
+  if (name.length === 0) throw new InvalidResponseError('ERR_INVALID_HTTP_TOKEN', 'header name must be a non-empty token');
+  for (let i = 0; i < name.length; i++) {
+    const code = name.charCodeAt(i);
+    if (code > 0x7f || TOKEN[code] !== 1) {
+      throw new InvalidResponseError('ERR_INVALID_HTTP_TOKEN', `header name ${JSON.stringify(name)} is not a token`);
+    }
+  }
+}
+
+/**
+ * Throws InvalidResponseError unless `value` is a field value: no CR, LF, NUL
+ * or other controls (header injection), and only Latin-1 characters.
+ * Returns whether the value is pure ASCII.
+ */
+export function checkFieldValue(name: string, value: string): boolean {
+  let ascii = true;
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code > 0xff || FIELD_VALUE[code] !== 1) {
+      throw new InvalidResponseError('ERR_INVALID_CHAR', `invalid character in header ${JSON.stringify(name)}`);
+    }
+    if (code > 0x7f) ascii = false;
+  }
+  return ascii;
+}
+
+/** Returns "HTTP-date" (RFC 9110 §5.6.7) for `ms`, rebuilt at most once a second. */
+export class DateCache {
+  #second = -1;
+  #line = '';
+
+  /** The full "Date: …\r\n" line for the second that contains `nowMs`. */
+  line(nowMs: number): string {
+    const second = Math.floor(nowMs / 1000);
+    if (second !== this.#second) {
+      this.#second = second;
+      this.#line = `Date: ${new Date(second * 1000).toUTCString()}\r\n`;
+    }
+    return this.#line;
+  }
+
+  #keepAliveMs = -1;
+  #keepAliveLine = '';
+
+  /** The "Keep-Alive: timeout=N\r\n" line announcing the idle timeout (RFC 9112 Appendix C.2.2). */
+  keepAliveLine(timeoutMs: number): string {
+    if (timeoutMs !== this.#keepAliveMs) {
+      this.#keepAliveMs = timeoutMs;
+      this.#keepAliveLine = `Keep-Alive: timeout=${Math.floor(timeoutMs / 1000)}\r\n`;
+    }
+    return this.#keepAliveLine;
+  }
+}
+
+/** Returns the chunk-size line that starts a chunk of `length` bytes. */
+export function encodeChunkHeader(length: number): string {
+  return `${length.toString(16)}\r\n`;
+}
+
+export const CHUNK_END = '\r\n';
+export const LAST_CHUNK = '0\r\n\r\n';
+
+/**
+ * Returns the last-chunk and trailer section (RFC 9112 §7.1.2). Trailer names
+ * and values are checked like header fields.
+ */
+export function encodeLastChunk(trailers: Iterable<readonly [string, string]> | undefined): string {
+  if (trailers === undefined) return LAST_CHUNK;
+  let out = '0\r\n';
+  for (const [name, value] of trailers) {
+    checkFieldName(name);
+    checkFieldValue(name, value);
+    out += `${name}: ${value}\r\n`;
+  }
+  return `${out}\r\n`;
+}
+
+/** Pre-encoded error responses: they name the status, never the input (Go's rule). */
+export function encodeErrorResponse(status: number, dateLine: string): string {
+  const reason = REASON_PHRASES[status] ?? 'Error';
+  return `${encodeStatusLine(status)}${dateLine}Connection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${reason.length}\r\n\r\n${reason}`;
+}

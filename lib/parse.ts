@@ -1,0 +1,539 @@
+// The request-head parser: a pure, incremental scan of bytes already in memory
+// (RFC 9112 §2-5, RFC 9110 §5). It never copies or decodes: it records offsets
+// into the caller's buffer and framing facts, and returns a number that is the
+// whole protocol — bytes consumed, INCOMPLETE, or a negated failure code.
+
+import {
+  ASTERISK,
+  COLON,
+  COMMA,
+  CR,
+  DIGIT_0,
+  DIGIT_9,
+  DOT,
+  FIELD_VALUE,
+  HEX_VALUE,
+  HOST_IP_LITERAL,
+  HOST_NAME,
+  HTAB,
+  KNOWN_METHODS,
+  LEFT_BRACKET,
+  LF,
+  PERCENT,
+  RIGHT_BRACKET,
+  SEMICOLON,
+  SLASH,
+  SP,
+  TARGET,
+  TOKEN,
+} from './constants.ts';
+import { Failure } from './errors.ts';
+
+/** parseHead's result when the head is not complete yet: call again with more bytes. */
+export const INCOMPLETE = 0;
+
+/** The limits parseHead enforces while scanning. */
+export interface HeadLimits {
+  readonly maxHeaderBytes: number;
+  readonly maxHeaderCount: number;
+  readonly maxUriBytes: number;
+}
+
+/** Where the request-target sits in the URI grammar (RFC 9112 §3.2). */
+export const TargetForm = { Origin: 0, Absolute: 1, Authority: 2, Asterisk: 3 } as const;
+export type TargetForm = (typeof TargetForm)[keyof typeof TargetForm];
+
+const Phase = { RequestLine: 0, Fields: 1 } as const;
+type Phase = (typeof Phase)[keyof typeof Phase];
+
+/** Expect field as understood during the scan (RFC 9110 §10.1.1). */
+export const Expectation = { None: 0, Continue: 1, Other: 2 } as const;
+export type Expectation = (typeof Expectation)[keyof typeof Expectation];
+
+/** Values of ParsedHead.transferCodings' final coding. */
+export const FinalCoding = { None: 0, Chunked: 1, Other: 2 } as const;
+export type FinalCoding = (typeof FinalCoding)[keyof typeof FinalCoding];
+
+/** Offsets of one field: [nameStart, nameEnd, valueStart, valueEnd], relative to the head's start. */
+export const FIELD_STRIDE = 4;
+
+/**
+ * ParsedHead is the caller-owned memory parseHead writes into and resumes from.
+ * Reuse one per connection; call reset() before each new head. Every offset is
+ * relative to the `start` given to parseHead, so a head that is re-joined into
+ * a new buffer keeps valid offsets.
+ */
+export class ParsedHead {
+  /** Bytes of complete lines already scanned; the next call resumes here. */
+  scanned = 0;
+  phase: Phase = Phase.RequestLine;
+  /** Empty lines skipped before the request line (RFC 9112 §2.2). */
+  requestLineStart = 0;
+  method = '';
+  targetStart = 0;
+  targetEnd = 0;
+  targetForm: TargetForm = TargetForm.Origin;
+  /** 0 for HTTP/1.0; 1 for HTTP/1.1 and any later 1.x (served as 1.1). */
+  versionMinor = 1;
+  fieldCount = 0;
+  readonly fields: Uint32Array;
+  /** -1 when absent. */
+  contentLength = -1;
+  transferEncodingLines = 0;
+  transferCodings = 0;
+  chunkedCount = 0;
+  finalCoding: FinalCoding = FinalCoding.None;
+  connectionClose = false;
+  connectionKeepAlive = false;
+  connectionUpgrade = false;
+  hostCount = 0;
+  /** Field index of Host, or -1. */
+  hostField = -1;
+  /** Field index of Upgrade, or -1. */
+  upgradeField = -1;
+  expectation: Expectation = Expectation.None;
+
+  constructor(maxHeaderCount: number) {
+    this.fields = new Uint32Array(maxHeaderCount * FIELD_STRIDE);
+  }
+
+  /** Prepares for a new head; keeps the fields array. */
+  reset(): void {
+    this.scanned = 0;
+    this.phase = Phase.RequestLine;
+    this.requestLineStart = 0;
+    this.method = '';
+    this.targetStart = 0;
+    this.targetEnd = 0;
+    this.targetForm = TargetForm.Origin;
+    this.versionMinor = 1;
+    this.fieldCount = 0;
+    this.contentLength = -1;
+    this.transferEncodingLines = 0;
+    this.transferCodings = 0;
+    this.chunkedCount = 0;
+    this.finalCoding = FinalCoding.None;
+    this.connectionClose = false;
+    this.connectionKeepAlive = false;
+    this.connectionUpgrade = false;
+    this.hostCount = 0;
+    this.hostField = -1;
+    this.upgradeField = -1;
+    this.expectation = Expectation.None;
+  }
+}
+
+// Room for a method and " HTTP/1.1" around a maximal target, before an
+// unfinished request line is judged too long.
+const REQUEST_LINE_SLACK = 64;
+const MAX_CONTENT_LENGTH_DIGITS = 15; // below 2^53: no precision loss
+
+const METHOD_BYTES = KNOWN_METHODS.map((name) => ({ name, bytes: Buffer.from(name, 'latin1') }));
+
+/** Returns the interned method string for buf[start, end), allocating only for unknown methods. */
+export function internMethod(buf: Uint8Array, start: number, end: number): string {
+  const length = end - start;
+  outer: for (const known of METHOD_BYTES) {
+    const bytes = known.bytes;
+    if (bytes.length !== length) continue;
+    for (let i = 0; i < length; i++) if (buf[start + i] !== bytes[i]) continue outer;
+    return known.name;
+  }
+  return Buffer.from(buf.buffer, buf.byteOffset + start, length).toString('latin1');
+}
+
+/**
+ * Parses (or resumes parsing) the request head in buf[start, end).
+ *
+ * Returns the number of bytes the head occupies (> 0) once its empty line has
+ * been read; INCOMPLETE (0) when more bytes are needed — call again with the
+ * same `start` (or the same bytes re-joined at a new start) and a larger `end`;
+ * or a negated `Failure` code. Writes offsets and framing facts into `head`,
+ * which the caller must `reset()` before each new head.
+ */
+export function parseHead(buf: Uint8Array, start: number, end: number, limits: HeadLimits, head: ParsedHead): number {
+  let pos = start + head.scanned;
+  if (head.phase === Phase.RequestLine) {
+    // RFC 9112 §2.2: a server SHOULD ignore empty lines received before the request line.
+    while (pos < end && buf[pos] === CR) {
+      if (pos + 1 >= end) return waitFor(pos, start, end, limits, head);
+      if (buf[pos + 1] !== LF) return -Failure.BadLineEnding;
+      pos += 2;
+      if (pos - start > limits.maxHeaderBytes) return -Failure.HeaderTooLarge;
+    }
+    if (pos < end && buf[pos] === LF) return -Failure.BadLineEnding;
+    const lf = indexOfLineFeed(buf, pos, end);
+    if (lf < 0) {
+      head.scanned = pos - start;
+      return unfinishedRequestLine(buf, pos, end, limits);
+    }
+    if (lf === pos || buf[lf - 1] !== CR) return -Failure.BadLineEnding;
+    const failure = parseRequestLine(buf, pos, lf - 1, limits, head);
+    if (failure !== 0) return failure;
+    head.requestLineStart = pos - start;
+    pos = lf + 1;
+    head.phase = Phase.Fields;
+    head.scanned = pos - start;
+  }
+  for (;;) {
+    if (pos >= end) return waitFor(pos, start, end, limits, head);
+    const first = buf[pos];
+    if (first === CR) {
+      if (pos + 1 >= end) return waitFor(pos, start, end, limits, head);
+      if (buf[pos + 1] !== LF) return -Failure.BadLineEnding;
+      const consumed = pos + 2 - start;
+      if (consumed - head.requestLineStart > limits.maxHeaderBytes) return -Failure.HeaderTooLarge;
+      return checkHost(head) || consumed;
+    }
+    if (first === LF) return -Failure.BadLineEnding;
+    // RFC 9112 §5.2: obs-fold is rejected with 400.
+    if (first === SP || first === HTAB) return -Failure.ObsoleteLineFolding;
+    const lf = indexOfLineFeed(buf, pos, end);
+    if (lf < 0) return waitFor(pos, start, end, limits, head);
+    if (buf[lf - 1] !== CR) return -Failure.BadLineEnding;
+    if (lf + 1 - start - head.requestLineStart > limits.maxHeaderBytes) return -Failure.HeaderTooLarge;
+    if (head.fieldCount >= limits.maxHeaderCount) return -Failure.TooManyHeaders;
+    const failure = parseFieldLine(buf, pos, lf - 1, start, head);
+    if (failure !== 0) return failure;
+    pos = lf + 1;
+    head.scanned = pos - start;
+  }
+}
+
+function indexOfLineFeed(buf: Uint8Array, from: number, end: number): number {
+  const lf = buf.indexOf(LF, from);
+  return lf < 0 || lf >= end ? -1 : lf;
+}
+
+function waitFor(pos: number, start: number, end: number, limits: HeadLimits, head: ParsedHead): number {
+  head.scanned = pos - start;
+  if (end - start - head.requestLineStart > limits.maxHeaderBytes) return -Failure.HeaderTooLarge;
+  return INCOMPLETE;
+}
+
+// An unfinished request line is refused as soon as it can no longer fit: a
+// long target gets 414, anything else (a huge method) 400.
+function unfinishedRequestLine(buf: Uint8Array, pos: number, end: number, limits: HeadLimits): number {
+  if (end - pos <= limits.maxUriBytes + REQUEST_LINE_SLACK) return INCOMPLETE;
+  const space = buf.indexOf(SP, pos);
+  if (space < 0 || space >= end || space - pos > REQUEST_LINE_SLACK) return -Failure.BadMethod;
+  return -Failure.UriTooLong;
+}
+
+function parseRequestLine(buf: Uint8Array, start: number, end: number, limits: HeadLimits, head: ParsedHead): number {
+  let i = start;
+  while (i < end && TOKEN[buf[i] as number] === 1) i++;
+  if (i === start || i === end || buf[i] !== SP) return i === end ? -Failure.BadRequestLine : -Failure.BadMethod;
+  head.method = internMethod(buf, start, i);
+
+  const targetStart = i + 1;
+  let j = targetStart;
+  let brackets = false;
+  for (; j < end; j++) {
+    const byte = buf[j] as number;
+    if (TARGET[byte] === 1) {
+      if (byte === PERCENT) {
+        if (j + 2 >= end || HEX_VALUE[buf[j + 1] as number] === -1 || HEX_VALUE[buf[j + 2] as number] === -1) {
+          return -Failure.BadTarget;
+        }
+      } else if (byte === LEFT_BRACKET || byte === RIGHT_BRACKET) {
+        brackets = true;
+      }
+      continue;
+    }
+    if (byte === SP) break;
+    return -Failure.BadTarget;
+  }
+  if (j - targetStart > limits.maxUriBytes) return -Failure.UriTooLong;
+  if (j === targetStart) return -Failure.BadTarget;
+  // RFC 9112 §3: HTTP/0.9-style lines without a version are not HTTP/1.x.
+  if (j === end) return -Failure.MissingVersion;
+  head.targetStart = targetStart;
+  head.targetEnd = j;
+
+  const versionFailure = parseVersion(buf, j + 1, end, head);
+  if (versionFailure !== 0) return versionFailure;
+  return classifyTarget(buf, targetStart, j, brackets, head);
+}
+
+// HTTP-version = "HTTP/" DIGIT "." DIGIT, case-sensitive (RFC 9112 §2.3).
+function parseVersion(buf: Uint8Array, start: number, end: number, head: ParsedHead): number {
+  if (
+    end - start !== 8 ||
+    buf[start] !== 0x48 ||
+    buf[start + 1] !== 0x54 ||
+    buf[start + 2] !== 0x54 ||
+    buf[start + 3] !== 0x50 ||
+    buf[start + 4] !== SLASH ||
+    buf[start + 6] !== DOT
+  ) {
+    return -Failure.BadVersion;
+  }
+  const major = (buf[start + 5] as number) - DIGIT_0;
+  const minor = (buf[start + 7] as number) - DIGIT_0;
+  if (major < 0 || major > 9 || minor < 0 || minor > 9) return -Failure.BadVersion;
+  // RFC 9110 §6.2: a 1.x request with x > 1 is served as the highest 1.x we speak.
+  if (major !== 1) return -Failure.UnsupportedVersion;
+  head.versionMinor = minor === 0 ? 0 : 1;
+  return 0;
+}
+
+// RFC 9112 §3.2: origin-form for most methods, absolute-form always allowed,
+// authority-form only (and always) for CONNECT, asterisk-form only for OPTIONS.
+function classifyTarget(buf: Uint8Array, start: number, end: number, brackets: boolean, head: ParsedHead): number {
+  const isConnect = head.method === 'CONNECT';
+  const first = buf[start] as number;
+  if (isConnect) {
+    head.targetForm = TargetForm.Authority;
+    return isValidAuthority(buf, start, end, true) ? 0 : -Failure.BadTarget;
+  }
+  if (first === SLASH) {
+    head.targetForm = TargetForm.Origin;
+    return brackets ? -Failure.BadTarget : 0;
+  }
+  if (first === ASTERISK && end - start === 1) {
+    head.targetForm = TargetForm.Asterisk;
+    return head.method === 'OPTIONS' ? 0 : -Failure.TargetFormMismatch;
+  }
+  head.targetForm = TargetForm.Absolute;
+  return isAbsoluteUri(buf, start, end) ? 0 : -Failure.BadTarget;
+}
+
+// absolute-URI = scheme ":" hier-part [ "?" query ] (RFC 3986 §4.3); an
+// "//" authority, when present, must be a valid host.
+function isAbsoluteUri(buf: Uint8Array, start: number, end: number): boolean {
+  if (!isAlpha(buf[start] as number)) return false;
+  let i = start + 1;
+  while (i < end) {
+    const byte = buf[i] as number;
+    if (isAlpha(byte) || (byte >= DIGIT_0 && byte <= DIGIT_9) || byte === 0x2b || byte === 0x2d || byte === DOT) i++;
+    else break;
+  }
+  if (i >= end || buf[i] !== COLON) return false;
+  i++;
+  if (i + 1 < end && buf[i] === SLASH && buf[i + 1] === SLASH) {
+    const authorityStart = i + 2;
+    let authorityEnd = authorityStart;
+    while (authorityEnd < end && buf[authorityEnd] !== SLASH && buf[authorityEnd] !== 0x3f) authorityEnd++;
+    if (!isValidAuthority(buf, authorityStart, authorityEnd, false)) return false;
+    for (let k = authorityEnd; k < end; k++) if (buf[k] === LEFT_BRACKET || buf[k] === RIGHT_BRACKET) return false;
+  }
+  return true;
+}
+
+function isAlpha(byte: number): boolean {
+  return (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a);
+}
+
+/**
+ * Checks uri-host [ ":" port ] (RFC 3986 §3.2.2-3): an IP-literal in brackets
+ * or a reg-name/IPv4 of unreserved, sub-delims and pct-encoded octets; no
+ * userinfo, path, list or whitespace. An empty host is refused: an "http" URI
+ * must not have one (RFC 9110 §4.2.1).
+ */
+export function isValidAuthority(buf: Uint8Array, start: number, end: number, portRequired: boolean): boolean {
+  let i = start;
+  if (i < end && buf[i] === LEFT_BRACKET) {
+    i++;
+    const literalStart = i;
+    while (i < end && HOST_IP_LITERAL[buf[i] as number] === 1) i++;
+    if (i === literalStart || i >= end || buf[i] !== RIGHT_BRACKET) return false;
+    i++;
+  } else {
+    const nameStart = i;
+    while (i < end && HOST_NAME[buf[i] as number] === 1) {
+      if (buf[i] === PERCENT && (i + 2 >= end || HEX_VALUE[buf[i + 1] as number] === -1 || HEX_VALUE[buf[i + 2] as number] === -1)) {
+        return false;
+      }
+      i++;
+    }
+    if (i === nameStart) return false;
+  }
+  if (i === end) return !portRequired;
+  if (buf[i] !== COLON) return false;
+  i++;
+  if (portRequired && i === end) return false;
+  if (end - i > 5) return false;
+  for (; i < end; i++) if ((buf[i] as number) < DIGIT_0 || (buf[i] as number) > DIGIT_9) return false;
+  return true;
+}
+
+// field-line = field-name ":" OWS field-value OWS (RFC 9112 §5).
+function parseFieldLine(buf: Uint8Array, lineStart: number, lineEnd: number, base: number, head: ParsedHead): number {
+  const nameEnd = scanFieldName(buf, lineStart, lineEnd);
+  if (nameEnd < 0) return nameEnd;
+  let valueStart = nameEnd + 1;
+  while (valueStart < lineEnd && (buf[valueStart] === SP || buf[valueStart] === HTAB)) valueStart++;
+  let valueEnd = valueStart;
+  for (let i = valueStart; i < lineEnd; i++) {
+    const byte = buf[i] as number;
+    if (FIELD_VALUE[byte] !== 1) return -Failure.BadFieldValue;
+    if (byte !== SP && byte !== HTAB) valueEnd = i + 1;
+  }
+  const index = head.fieldCount++;
+  const at = index * FIELD_STRIDE;
+  const fields = head.fields;
+  fields[at] = lineStart - base;
+  fields[at + 1] = nameEnd - base;
+  fields[at + 2] = valueStart - base;
+  fields[at + 3] = valueEnd - base;
+  return noteFramingField(buf, lineStart, nameEnd, valueStart, valueEnd, index, head);
+}
+
+/**
+ * Scans a field name and its colon in buf[lineStart, lineEnd). Returns the
+ * offset of the colon, or a negated failure: an empty or non-token name, or
+ * whitespace before the colon (RFC 9112 §5.1: a request smuggling vector).
+ */
+export function scanFieldName(buf: Uint8Array, lineStart: number, lineEnd: number): number {
+  let i = lineStart;
+  while (i < lineEnd && TOKEN[buf[i] as number] === 1) i++;
+  if (i === lineEnd) return -Failure.MissingColon;
+  const stop = buf[i];
+  if (stop === COLON) return i === lineStart ? -Failure.BadFieldName : i;
+  if (stop === SP || stop === HTAB) return i === lineStart ? -Failure.BadFieldName : -Failure.WhitespaceBeforeColon;
+  return -Failure.BadFieldName;
+}
+
+/** Compares buf[start, end) with a lower-case ASCII name, ignoring the case of letters. */
+export function equalsLowerCase(buf: Uint8Array, start: number, end: number, lowerName: string): boolean {
+  if (end - start !== lowerName.length) return false;
+  for (let i = 0; i < lowerName.length; i++) {
+    let byte = buf[start + i] as number;
+    if (byte >= 0x41 && byte <= 0x5a) byte |= 0x20;
+    if (byte !== lowerName.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+// Recognises the fields that decide framing and connection handling while
+// the line is hot, so that no string is ever built for them.
+function noteFramingField(
+  buf: Uint8Array,
+  nameStart: number,
+  nameEnd: number,
+  valueStart: number,
+  valueEnd: number,
+  index: number,
+  head: ParsedHead,
+): number {
+  switch (nameEnd - nameStart) {
+    case 4:
+      if (!equalsLowerCase(buf, nameStart, nameEnd, 'host')) return 0;
+      head.hostCount++;
+      head.hostField = index;
+      return isValidAuthority(buf, valueStart, valueEnd, false) ? 0 : -Failure.BadHost;
+    case 6:
+      if (!equalsLowerCase(buf, nameStart, nameEnd, 'expect')) return 0;
+      noteExpect(buf, valueStart, valueEnd, head);
+      return 0;
+    case 7:
+      if (equalsLowerCase(buf, nameStart, nameEnd, 'upgrade')) head.upgradeField = index;
+      return 0;
+    case 10:
+      if (equalsLowerCase(buf, nameStart, nameEnd, 'connection')) noteConnection(buf, valueStart, valueEnd, head);
+      return 0;
+    case 14:
+      return equalsLowerCase(buf, nameStart, nameEnd, 'content-length') ? noteContentLength(buf, valueStart, valueEnd, head) : 0;
+    case 17:
+      return equalsLowerCase(buf, nameStart, nameEnd, 'transfer-encoding')
+        ? noteTransferEncoding(buf, valueStart, valueEnd, head)
+        : 0;
+    default:
+      return 0;
+  }
+}
+
+function noteExpect(buf: Uint8Array, start: number, end: number, head: ParsedHead): void {
+  if (start === end) return;
+  if (equalsLowerCase(buf, start, end, '100-continue')) {
+    if (head.expectation === Expectation.None) head.expectation = Expectation.Continue;
+  } else {
+    head.expectation = Expectation.Other;
+  }
+}
+
+// Connection = #connection-option (RFC 9110 §7.6.1); options are case-insensitive tokens.
+function noteConnection(buf: Uint8Array, start: number, end: number, head: ParsedHead): void {
+  forEachListMember(buf, start, end, (memberStart, memberEnd) => {
+    if (equalsLowerCase(buf, memberStart, memberEnd, 'close')) head.connectionClose = true;
+    else if (equalsLowerCase(buf, memberStart, memberEnd, 'keep-alive')) head.connectionKeepAlive = true;
+    else if (equalsLowerCase(buf, memberStart, memberEnd, 'upgrade')) head.connectionUpgrade = true;
+    return 0;
+  });
+}
+
+// Content-Length = 1*DIGIT (RFC 9110 §8.6). A list of identical values, in one
+// line or several, is accepted as one; differing values are refused (RFC 9112 §6.3).
+function noteContentLength(buf: Uint8Array, start: number, end: number, head: ParsedHead): number {
+  if (start === end) return -Failure.BadContentLength;
+  let value = -1;
+  const failure = forEachListMember(buf, start, end, (memberStart, memberEnd) => {
+    if (memberStart === memberEnd) return -Failure.BadContentLength;
+    if (memberEnd - memberStart > MAX_CONTENT_LENGTH_DIGITS) return -Failure.BadContentLength;
+    let n = 0;
+    for (let i = memberStart; i < memberEnd; i++) {
+      const digit = (buf[i] as number) - DIGIT_0;
+      if (digit < 0 || digit > 9) return -Failure.BadContentLength;
+      n = n * 10 + digit;
+    }
+    if (value !== -1 && value !== n) return -Failure.ConflictingContentLength;
+    value = n;
+    return 0;
+  });
+  if (failure !== 0) return failure;
+  if (head.contentLength !== -1 && head.contentLength !== value) return -Failure.ConflictingContentLength;
+  head.contentLength = value;
+  return 0;
+}
+
+// Transfer-Encoding = #transfer-coding (RFC 9112 §6.1). Records how many
+// codings, how often chunked appears and which coding comes last; framing.ts
+// decides what that means.
+function noteTransferEncoding(buf: Uint8Array, start: number, end: number, head: ParsedHead): number {
+  head.transferEncodingLines++;
+  return forEachListMember(buf, start, end, (memberStart, memberEnd) => {
+    if (memberStart === memberEnd) return 0; // empty list elements are legal (RFC 9110 §5.6.1)
+    let nameEnd = memberStart;
+    while (nameEnd < memberEnd && TOKEN[buf[nameEnd] as number] === 1) nameEnd++;
+    if (nameEnd === memberStart) return -Failure.BadTransferEncoding;
+    const isChunked = equalsLowerCase(buf, memberStart, nameEnd, 'chunked');
+    if (nameEnd < memberEnd) {
+      // transfer-coding parameters: only for codings other than chunked.
+      if (isChunked) return -Failure.BadTransferEncoding;
+      let i = nameEnd;
+      while (i < memberEnd && (buf[i] === SP || buf[i] === HTAB)) i++;
+      if (buf[i] !== SEMICOLON) return -Failure.BadTransferEncoding;
+    }
+    head.transferCodings++;
+    if (isChunked) head.chunkedCount++;
+    head.finalCoding = isChunked ? FinalCoding.Chunked : FinalCoding.Other;
+    return 0;
+  });
+}
+
+type MemberVisitor = (memberStart: number, memberEnd: number) => number;
+
+/** Calls visit for each comma-separated member of a list value with OWS trimmed; stops at the first failure. */
+export function forEachListMember(buf: Uint8Array, start: number, end: number, visit: MemberVisitor): number {
+  let i = start;
+  while (i <= end) {
+    let comma = i;
+    while (comma < end && buf[comma] !== COMMA) comma++;
+    let memberStart = i;
+    let memberEnd = comma;
+    while (memberStart < memberEnd && (buf[memberStart] === SP || buf[memberStart] === HTAB)) memberStart++;
+    while (memberEnd > memberStart && (buf[memberEnd - 1] === SP || buf[memberEnd - 1] === HTAB)) memberEnd--;
+    const failure = visit(memberStart, memberEnd);
+    if (failure !== 0) return failure;
+    i = comma + 1;
+  }
+  return 0;
+}
+
+// RFC 9112 §3.2: HTTP/1.1 requires exactly one Host; more than one is refused in any version.
+function checkHost(head: ParsedHead): number {
+  if (head.hostCount > 1) return -Failure.DuplicateHost;
+  if (head.hostCount === 0 && head.versionMinor === 1) return -Failure.MissingHost;
+  return 0;
+}

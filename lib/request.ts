@@ -1,0 +1,240 @@
+// The handler's request: method, target and version decoded once, headers as
+// lazy views into the socket's buffer, and the body as a Readable created on
+// first access that honours highWaterMark (the connection pauses the socket
+// when it is full).
+
+import { Readable } from 'node:stream';
+import { BodyTooLargeError, ClientGoneError } from './errors.ts';
+import { HeaderView, TrailerList } from './headers.ts';
+import { FIELD_STRIDE, TargetForm, type ParsedHead } from './parse.ts';
+
+/** How a request tells its connection about the body's consumer. */
+export interface BodyChannel {
+  /** The consumer wants more bytes: send 100 Continue if owed, resume the socket. */
+  onBodyDemand(): void;
+  /** The consumer gave up on the body: what remains is unread, so the connection cannot be reused. */
+  onBodyAbandoned(): void;
+}
+
+/** What the connection knows about a request when it hands it to the handler. */
+export interface RequestInit {
+  readonly buf: Buffer;
+  /** Offset in buf that the head's offsets are relative to. */
+  readonly base: number;
+  readonly head: ParsedHead;
+  /** Announced Content-Length; -1 when chunked or none. */
+  readonly contentLength: number;
+  readonly hasBody: boolean;
+  readonly highWaterMark: number;
+  readonly maxBodyBytes: number;
+  readonly channel: BodyChannel;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** The request a handler receives. Fields are decoded on first use only. */
+export class Request {
+  /** The method, interned for known methods ('GET', 'POST', …); case-sensitive. */
+  readonly method: string;
+  /** '1.1' (also for 1.x > 1) or '1.0'. */
+  readonly version: '1.1' | '1.0';
+  /** Header fields; lookups are case-insensitive and decode on demand. */
+  readonly headers: HeaderView;
+  #buf: Buffer;
+  #targetStart: number;
+  #targetEnd: number;
+  #targetForm: TargetForm;
+  #target: string | undefined;
+  #contentLength: number;
+  #hasBody: boolean;
+  #highWaterMark: number;
+  #maxBodyBytes: number;
+  #channel: BodyChannel;
+  // Body pieces that arrived before anyone asked for the stream.
+  #pending: Buffer[] = [];
+  #pendingBytes = 0;
+  #stream: Readable | null = null;
+  #bodyEnded: boolean;
+  #bodyError: Error | null = null;
+  #discarding = false;
+  #consumed = false;
+  #trailers: TrailerList | undefined;
+  #abort: AbortController | null = null;
+  #abortReason: Error | null = null;
+
+  constructor(init: RequestInit) {
+    const head = init.head;
+    this.method = head.method;
+    this.version = head.versionMinor === 1 ? '1.1' : '1.0';
+    this.#buf = init.buf;
+    this.#targetStart = init.base + head.targetStart;
+    this.#targetEnd = init.base + head.targetEnd;
+    this.#targetForm = head.targetForm;
+    const fields = head.fields.slice(0, head.fieldCount * FIELD_STRIDE);
+    this.headers = new HeaderView(init.buf, init.base, fields, head.fieldCount);
+    this.#contentLength = init.contentLength;
+    this.#hasBody = init.hasBody;
+    this.#bodyEnded = !init.hasBody;
+    this.#highWaterMark = init.highWaterMark;
+    this.#maxBodyBytes = init.maxBodyBytes;
+    this.#channel = init.channel;
+  }
+
+  /** The request-target exactly as sent ('/path?x=1', or absolute-form, authority-form, '*'). */
+  get target(): string {
+    return (this.#target ??= this.#buf.toString('latin1', this.#targetStart, this.#targetEnd));
+  }
+
+  /** The target's path ('/path'), also for absolute-form targets; '' for authority-form, '*' for asterisk-form. */
+  get path(): string {
+    const target = this.target;
+    let from = 0;
+    if (this.#targetForm === TargetForm.Authority) return '';
+    if (this.#targetForm === TargetForm.Absolute) {
+      const authority = target.indexOf('//');
+      const slash = authority < 0 ? target.indexOf(':') + 1 : target.indexOf('/', authority + 2);
+      if (slash < 0) return '/';
+      from = slash;
+    }
+    const question = target.indexOf('?', from);
+    const path = question < 0 ? target.slice(from) : target.slice(from, question);
+    return path === '' ? '/' : path;
+  }
+
+  /** The query string parsed; empty when the target has none. */
+  get query(): URLSearchParams {
+    const target = this.target;
+    const question = target.indexOf('?');
+    return new URLSearchParams(question < 0 ? '' : target.slice(question + 1));
+  }
+
+  /** The request body as a Readable with the server's highWaterMark; created on first access. */
+  get body(): Readable {
+    return this.#stream ?? this.#createStream();
+  }
+
+  /** Trailer fields of a chunked body, once it has ended; undefined before (or when there were none). */
+  get trailers(): TrailerList | undefined {
+    return this.#trailers;
+  }
+
+  /** Aborts when the client goes away before the response is complete. */
+  get signal(): AbortSignal {
+    if (this.#abort === null) {
+      this.#abort = new AbortController();
+      if (this.#abortReason !== null) this.#abort.abort(this.#abortReason);
+    }
+    return this.#abort.signal;
+  }
+
+  /**
+   * Reads the whole body, at most maxBodyBytes. Rejects with BodyTooLargeError
+   * (status 413; the connection then closes) when the body is — or announces
+   * itself as — larger.
+   */
+  async bytes(): Promise<Buffer> {
+    const limit = this.#maxBodyBytes;
+    if (this.#contentLength > limit) {
+      this.#channel.onBodyAbandoned();
+      throw new BodyTooLargeError(limit);
+    }
+    if (!this.#hasBody) return EMPTY;
+    if (this.#stream === null && this.#bodyEnded && this.#bodyError === null && !this.#consumed) {
+      // The whole body is already here: no stream needed.
+      this.#consumed = true;
+      const pending = this.#pending;
+      this.#pending = [];
+      if (this.#pendingBytes > limit) {
+        this.#channel.onBodyAbandoned();
+        throw new BodyTooLargeError(limit);
+      }
+      return pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending, this.#pendingBytes);
+    }
+    const parts: Buffer[] = [];
+    let total = 0;
+    for await (const chunk of this.body) {
+      const piece = chunk as Buffer;
+      total += piece.length;
+      if (total > limit) {
+        this.#channel.onBodyAbandoned();
+        throw new BodyTooLargeError(limit);
+      }
+      parts.push(piece);
+    }
+    return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, total);
+  }
+
+  /** Reads the whole body as UTF-8 text (see bytes() for limits). */
+  async text(): Promise<string> {
+    return (await this.bytes()).toString('utf8');
+  }
+
+  /** Reads and parses the body as JSON (see bytes() for limits); rejects with SyntaxError on bad JSON. */
+  async json<T = unknown>(): Promise<T> {
+    return JSON.parse(await this.text()) as T;
+  }
+
+  /** The connection passes a decoded body view; returns false when the consumer is full (pause the socket). */
+  pushBody(view: Buffer): boolean {
+    if (this.#discarding) return true;
+    const stream = this.#stream;
+    if (stream !== null) return stream.push(view);
+    this.#pending.push(view);
+    this.#pendingBytes += view.length;
+    return this.#pendingBytes < this.#highWaterMark;
+  }
+
+  /** The connection signals the end of the body, with any trailers. */
+  endBody(trailers: ReadonlyArray<[string, string]> | null): void {
+    if (trailers !== null && trailers.length > 0) this.#trailers = new TrailerList(trailers);
+    this.#bodyEnded = true;
+    if (this.#stream !== null && !this.#discarding) this.#stream.push(null);
+  }
+
+  /** Whether a consumer has started reading the body. */
+  get isBodyConsumed(): boolean {
+    return this.#consumed;
+  }
+
+  /** The connection drops whatever body remains: the handler is done without reading it. */
+  discardBody(): void {
+    this.#discarding = true;
+    this.#pending = [];
+    this.#pendingBytes = 0;
+  }
+
+  /** The client went away: abort the signal and fail the body stream. */
+  abort(error: Error = new ClientGoneError()): void {
+    if (this.#abortReason !== null) return;
+    this.#abortReason = error;
+    if (!this.#bodyEnded) {
+      this.#bodyError = error;
+      if (this.#stream !== null) this.#stream.destroy(error);
+    }
+    if (this.#abort !== null) this.#abort.abort(error);
+  }
+
+  #createStream(): Readable {
+    const stream = new Readable({
+      highWaterMark: this.#highWaterMark,
+      read: () => {
+        this.#consumed = true;
+        this.#channel.onBodyDemand();
+      },
+    });
+    this.#stream = stream;
+    for (const piece of this.#pending) stream.push(piece);
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    if (this.#bodyError !== null) stream.destroy(this.#bodyError);
+    else if (this.#bodyEnded) stream.push(null);
+    // A consumer that destroys the stream early leaves the rest of the body unread.
+    stream.once('close', () => {
+      if (!this.#bodyEnded) {
+        this.#discarding = true;
+        this.#channel.onBodyAbandoned();
+      }
+    });
+    return stream;
+  }
+}

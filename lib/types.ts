@@ -1,0 +1,63 @@
+// Shared vocabulary of the public API: options and limits. A leaf module.
+
+/** Limits on what a peer may send; each has a default in constants.ts and the README. */
+export interface Limits {
+  /** Largest request head (request line + fields), in bytes → 431. */
+  readonly maxHeaderBytes: number;
+  /** Most header fields in one head → 431. */
+  readonly maxHeaderCount: number;
+  /** Longest request-target, in bytes → 414. */
+  readonly maxUriBytes: number;
+  /** Largest body req.bytes()/text()/json() accept → 413. */
+  readonly maxBodyBytes: number;
+  /** Largest chunk-size line (size digits + extensions), in bytes → 400. */
+  readonly maxChunkExtensionBytes: number;
+  /** Largest trailer section, in bytes → 431. */
+  readonly maxTrailerBytes: number;
+  /** Unread request body discarded to keep a connection alive; beyond it the connection closes. */
+  readonly maxDrainBytes: number;
+  /** Bytes of later pipelined requests held while a response is in progress; beyond it the socket pauses. */
+  readonly maxPipelinedBytes: number;
+  /** Requests served on one connection before it closes; 0 = unlimited. */
+  readonly maxRequestsPerSocket: number;
+  /** Open connections accepted at once; 0 = unlimited. Beyond it new sockets are closed at once. */
+  readonly maxConnections: number;
+}
+
+/** Timeouts in milliseconds; 0 disables one. */
+export interface Timeouts {
+  /** From the first byte of a request to the end of its head → 408 and close (slowloris). */
+  readonly headersTimeoutMs: number;
+  /** From the first byte of a request until its body has been received → 408 and close. */
+  readonly requestTimeoutMs: number;
+  /** Idle time allowed between requests on a kept-alive connection; announced in Keep-Alive. */
+  readonly keepAliveTimeoutMs: number;
+  /** Time a response may wait for a peer that has stopped reading before the socket is dropped. */
+  readonly writeStallTimeoutMs: number;
+}
+
+/** Where an error reported to onError came from. */
+export type ErrorContext =
+  | { readonly kind: 'Handler'; readonly method: string; readonly target: string }
+  | { readonly kind: 'Client'; readonly code: string }
+  | { readonly kind: 'Socket' };
+
+/** Options of serve(); every field is optional. */
+export interface ServerOptions extends Partial<Limits>, Partial<Timeouts> {
+  /** TCP port; 0 (the default) picks an ephemeral port, read it from server.port. */
+  readonly port?: number;
+  /** Interface to bind; default '127.0.0.1'. */
+  readonly host?: string;
+  /** Buffer size of request body streams and response writers, in bytes. */
+  readonly highWaterMark?: number;
+  /** Sees handler errors and client protocol errors; the default reports handler errors to stderr. */
+  readonly onError?: (error: unknown, context: ErrorContext) => void;
+}
+
+/** ServerOptions with every default filled in. */
+export interface ResolvedOptions extends Limits, Timeouts {
+  readonly port: number;
+  readonly host: string;
+  readonly highWaterMark: number;
+  readonly onError: (error: unknown, context: ErrorContext) => void;
+}
