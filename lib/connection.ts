@@ -57,6 +57,7 @@ export class Connection {
   #socketPaused = false;
   #drainCallbacks: Array<() => void> = [];
   #requests = 0;
+  #requestStartedAt = 0;
   /** Absolute time (ms) at which #deadlineKind expires; 0 when none. */
   deadlineAt = 0;
   #deadlineKind: DeadlineKind = 'None';
@@ -119,7 +120,8 @@ export class Connection {
     this.#arm('None', 0);
     switch (kind) {
       case 'Headers':
-        if (this.#inputBytes === 0 && this.#requests > 0) this.#close('Timeout');
+        // A peer that never sent a byte gets no 408: there is no request to answer.
+        if (this.#inputBytes === 0) this.#close('Timeout');
         else this.#reject(Failure.HeadersTimeout);
         return;
       case 'Request':
@@ -151,6 +153,7 @@ export class Connection {
     if (this.#state.kind === 'Closed') return;
     if (this.#inputBytes === 0 && this.#state.kind === 'ReadingHeaders') {
       // The idle wait ends at the first byte of the next request (Go's rule).
+      this.#requestStartedAt = Date.now();
       this.#arm('Headers', this.#options.headersTimeoutMs);
     }
     this.#input.push(chunk);
@@ -297,8 +300,13 @@ export class Connection {
       keepAlive,
     });
     this.#state = afterHead(exchange);
-    if (decoder !== null) this.#arm('Request', options.requestTimeoutMs);
-    else this.#arm('None', 0);
+    if (decoder !== null && options.requestTimeoutMs > 0) {
+      // requestTimeoutMs counts from the request's first byte, head included.
+      this.#arm('Request', options.requestTimeoutMs);
+      this.deadlineAt = this.#requestStartedAt + options.requestTimeoutMs;
+    } else {
+      this.#arm('None', 0);
+    }
     this.#invokeHandler(exchange);
   }
 
@@ -318,10 +326,8 @@ export class Connection {
     this.#ctx.options.onError(error, { kind: 'Handler', method: request.method, target: request.target });
     if (this.#state.kind === 'Closed') return;
     const status = error instanceof HttpError ? error.status : 500;
-    if (status === 413 || !(error instanceof HttpError)) {
-      // An exception says nothing about how much body is left; be safe with 413.
-      if (status === 413) exchange.keepAlive = false;
-    }
+    // A body refused as too large is left unread: the connection cannot be reused.
+    if (status === 413) exchange.keepAlive = false;
     // Never a second status line: once the head is out, the socket must go.
     if (!exchange.response.sendErrorIfOpen(status, statusText(status))) {
       if (!exchange.responseDone) this.socket.destroy();
@@ -365,7 +371,12 @@ export class Connection {
       this.#pausedForBody = false;
       this.#pausedForPipeline = false;
       this.#updateFlow();
-      this.#arm(this.#inputBytes > 0 ? 'Headers' : 'KeepAlive', this.#inputBytes > 0 ? this.#options.headersTimeoutMs : this.#options.keepAliveTimeoutMs);
+      if (this.#inputBytes > 0) {
+        this.#requestStartedAt = Date.now();
+        this.#arm('Headers', this.#options.headersTimeoutMs);
+      } else {
+        this.#arm('KeepAlive', this.#options.keepAliveTimeoutMs);
+      }
       this.#process();
     } else if (next.kind === 'Closed') {
       this.#endSocket();

@@ -170,6 +170,8 @@ export function parseHead(buf: Uint8Array, start: number, end: number, limits: H
     if (lf === pos || buf[lf - 1] !== CR) return -Failure.BadLineEnding;
     const failure = parseRequestLine(buf, pos, lf - 1, limits, head);
     if (failure !== 0) return failure;
+    head.targetStart -= start;
+    head.targetEnd -= start;
     head.requestLineStart = pos - start;
     pos = lf + 1;
     head.phase = Phase.Fields;

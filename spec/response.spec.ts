@@ -1,0 +1,207 @@
+// Runtime guards of the typestate response and its framing choices, through
+// a real server and undici (issue 2, items 6 and 7).
+import { afterEach, describe, expect, it } from 'vitest';
+import { request } from 'undici';
+import { connect } from 'node:net';
+import {
+  ContentLengthMismatchError,
+  HeadersSentError,
+  InvalidResponseError,
+  ResponseEndedError,
+  serve,
+  type Handler,
+  type Server,
+} from '../lib/index.ts';
+
+let server: Server | null = null;
+afterEach(async () => {
+  await server?.close({ timeoutMs: 1_000 });
+  server = null;
+});
+
+async function start(handler: Handler): Promise<string> {
+  server = await serve({ port: 0, onError: () => {} }, handler);
+  return server.url;
+}
+
+function rawExchange(port: number, bytes: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    let got = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => (got += chunk));
+    socket.on('end', () => resolve(got));
+    socket.on('error', reject);
+    socket.write(bytes);
+    setTimeout(() => {
+      socket.destroy();
+      resolve(got);
+    }, 2_000).unref();
+  });
+}
+
+describe('typestate runtime guard (for untyped callers)', () => {
+  it('throws HeadersSentError for header()/status() after end(), ResponseEndedError for a second end()', async () => {
+    const errors: unknown[] = [];
+    const url = await start((_req, res) => {
+      res.end('x');
+      const loose = res as unknown as { header(n: string, v: string): void; status(c: number): void; end(): void };
+      for (const misuse of [() => loose.header('a', 'b'), () => loose.status(404), () => loose.end()]) {
+        try {
+          misuse();
+        } catch (error) {
+          errors.push(error);
+        }
+      }
+    });
+    const response = await request(url);
+    expect(await response.body.text()).toBe('x');
+    expect(errors).toHaveLength(3);
+    expect(errors[0]).toBeInstanceOf(HeadersSentError);
+    expect((errors[0] as HeadersSentError).code).toBe('ERR_HTTP_HEADERS_SENT');
+    expect(errors[1]).toBeInstanceOf(HeadersSentError);
+    expect(errors[2]).toBeInstanceOf(ResponseEndedError);
+  });
+
+  it('throws HeadersSentError for header() after stream()', async () => {
+    let caught: unknown;
+    const url = await start((_req, res) => {
+      const writer = res.stream();
+      try {
+        res.header('x-late', '1');
+      } catch (error) {
+        caught = error;
+      }
+      writer.end('streamed');
+    });
+    const response = await request(url);
+    expect(await response.body.text()).toBe('streamed');
+    expect(response.headers['x-late']).toBeUndefined();
+    expect(caught).toBeInstanceOf(HeadersSentError);
+  });
+});
+
+describe('header validation', () => {
+  const cases: Array<[string, () => void, string]> = [];
+  it.each([
+    ['name with space', (res: Parameters<Handler>[1]) => res.header('bad name', 'v'), 'ERR_INVALID_HTTP_TOKEN'],
+    ['empty name', (res: Parameters<Handler>[1]) => res.header('', 'v'), 'ERR_INVALID_HTTP_TOKEN'],
+    ['CRLF injection in value', (res: Parameters<Handler>[1]) => res.header('x', 'a\r\nSet-Cookie: evil=1'), 'ERR_INVALID_CHAR'],
+    ['NUL in value', (res: Parameters<Handler>[1]) => res.header('x', 'a\0b'), 'ERR_INVALID_CHAR'],
+    ['char above Latin-1', (res: Parameters<Handler>[1]) => res.header('x', 'snow ☃'), 'ERR_INVALID_CHAR'],
+    ['status 99', (res: Parameters<Handler>[1]) => res.status(99), 'ERR_HTTP_INVALID_STATUS_CODE'],
+    ['status 1000', (res: Parameters<Handler>[1]) => res.status(1000), 'ERR_HTTP_INVALID_STATUS_CODE'],
+    ['status 101 (not final)', (res: Parameters<Handler>[1]) => res.status(101), 'ERR_HTTP_INVALID_STATUS_CODE'],
+  ])('%s → InvalidResponseError', async (_name, misuse, code) => {
+    let caught: unknown;
+    const url = await start((_req, res) => {
+      try {
+        misuse(res);
+      } catch (error) {
+        caught = error;
+      }
+      res.end('ok');
+    });
+    const response = await request(url);
+    expect(response.statusCode).toBe(200);
+    expect(await response.body.text()).toBe('ok');
+    expect(caught).toBeInstanceOf(InvalidResponseError);
+    expect((caught as InvalidResponseError).code).toBe(code);
+  });
+  expect(cases).toHaveLength(0);
+});
+
+describe('framing of responses', () => {
+  it('end(string) sends Content-Length in UTF-8 bytes and one Date header', async () => {
+    const url = await start((_req, res) => void res.end('héllo ☃'));
+    const response = await request(url);
+    expect(response.headers['content-length']).toBe(String(Buffer.byteLength('héllo ☃')));
+    expect(typeof response.headers['date']).toBe('string');
+    expect(await response.body.text()).toBe('héllo ☃');
+  });
+
+  it('stream() without Content-Length is chunked for HTTP/1.1, and trailers arrive', async () => {
+    const url = await start((_req, res) => {
+      const writer = res.header('trailer', 'x-sum').stream();
+      writer.write('a');
+      writer.write('bc');
+      writer.setTrailers({ 'x-sum': '3' });
+      writer.end();
+    });
+    const port = Number(new URL(url).port);
+    const raw = await rawExchange(port, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    expect(raw).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(raw).toContain('Transfer-Encoding: chunked\r\n');
+    expect(raw.endsWith('\r\n\r\n1\r\na\r\n2\r\nbc\r\n0\r\nx-sum: 3\r\n\r\n')).toBe(true);
+  });
+
+  it('stream() to an HTTP/1.0 client is delimited by close', async () => {
+    const url = await start((_req, res) => {
+      const writer = res.stream();
+      writer.write('one ');
+      writer.end('two');
+    });
+    const raw = await rawExchange(Number(new URL(url).port), 'GET / HTTP/1.0\r\n\r\n');
+    expect(raw).toContain('Connection: close\r\n');
+    expect(raw).not.toContain('Transfer-Encoding');
+    expect(raw.endsWith('\r\n\r\none two')).toBe(true);
+  });
+
+  it('HEAD gets Content-Length and no body; 204 and 304 get no body', async () => {
+    const url = await start((req, res) => {
+      if (req.path === '/204') return void res.status(204).end();
+      if (req.path === '/304') return void res.status(304).end();
+      res.end('twelve bytes');
+    });
+    const port = Number(new URL(url).port);
+    const raw = await rawExchange(
+      port,
+      'HEAD / HTTP/1.1\r\nHost: x\r\n\r\nGET /204 HTTP/1.1\r\nHost: x\r\n\r\nGET /304 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+    );
+    const responses = raw.split(/(?=HTTP\/1\.1 )/);
+    expect(responses).toHaveLength(3);
+    expect(responses[0]).toContain('Content-Length: 12\r\n');
+    expect(responses[0]?.endsWith('\r\n\r\n')).toBe(true);
+    expect(responses[1]).toMatch(/^HTTP\/1\.1 204 No Content\r\n/);
+    expect(responses[1]).not.toContain('Content-Length');
+    expect(responses[2]).toMatch(/^HTTP\/1\.1 304 Not Modified\r\n/);
+    expect(responses[2]?.endsWith('\r\n\r\n')).toBe(true);
+  });
+
+  it('a declared Content-Length that end(body) contradicts throws before anything is sent', async () => {
+    let caught: unknown;
+    const url = await start((_req, res) => {
+      res.header('content-length', '5');
+      try {
+        res.end('too long');
+      } catch (error) {
+        caught = error;
+      }
+      res.removeHeader('content-length').end('fixed');
+    });
+    const response = await request(url);
+    expect(await response.body.text()).toBe('fixed');
+    expect(caught).toBeInstanceOf(ContentLengthMismatchError);
+  });
+
+  it('a streamed body shorter than its Content-Length destroys the socket instead of sending a corrupt message', async () => {
+    const url = await start((_req, res) => {
+      const writer = res.header('content-length', '10').stream();
+      writer.end('short');
+    });
+    await expect(request(url).then((r) => r.body.text())).rejects.toThrow();
+  });
+
+  it('repeated Set-Cookie lines stay separate', async () => {
+    const url = await start((_req, res) => void res.header('set-cookie', ['a=1', 'b=2']).appendHeader('set-cookie', 'c=3').end());
+    const response = await request(url);
+    expect(response.headers['set-cookie']).toEqual(['a=1', 'b=2', 'c=3']);
+  });
+
+  it("a handler's Connection: close is honoured and the connection closes", async () => {
+    const url = await start((_req, res) => void res.header('connection', 'close').end('bye'));
+    const raw = await rawExchange(Number(new URL(url).port), 'GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect(raw.match(/Connection: close\r\n/g)).toHaveLength(1);
+    expect(raw.endsWith('bye')).toBe(true);
+  });
+});
