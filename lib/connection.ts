@@ -17,10 +17,20 @@ import type { ResolvedOptions } from './types.ts';
 /** The request handler: may be sync or async; a throw becomes a 500 (or a dropped socket once the head is out). */
 export type Handler = (req: Request, res: Response) => void | Promise<void>;
 
+/**
+ * Receives a socket that leaves HTTP: the request, the raw socket (paused,
+ * with no rawhttp listeners left) and the bytes already read past the head.
+ */
+export type UpgradeHandler = (req: Request, socket: Socket, head: Buffer) => void;
+
 /** What a connection needs from its server. */
 export interface ServerContext {
   readonly options: ResolvedOptions;
   readonly handler: Handler;
+  /** Takes over sockets whose request asks to switch protocols (Connection: upgrade + Upgrade). */
+  readonly onUpgrade: UpgradeHandler | undefined;
+  /** Takes over sockets of CONNECT requests; without it CONNECT gets 405. */
+  readonly onConnect: UpgradeHandler | undefined;
   readonly dateCache: DateCache;
   /** The server is shutting down: finish in-flight requests, then close. */
   readonly closing: boolean;
@@ -58,6 +68,14 @@ export class Connection {
   #drainCallbacks: Array<() => void> = [];
   #requests = 0;
   #requestStartedAt = 0;
+  readonly #listeners = {
+    data: (chunk: Buffer): void => this.#onSocketData(chunk),
+    end: (): void => this.#onSocketEnd(),
+    drain: (): void => this.#onSocketDrain(),
+    // ECONNRESET, EPIPE…: not HTTP errors. 'close' follows and cleans up.
+    error: (): void => {},
+    close: (): void => this.#onSocketClose(),
+  };
   /** Absolute time (ms) at which #deadlineKind expires; 0 when none. */
   deadlineAt = 0;
   #deadlineKind: DeadlineKind = 'None';
@@ -69,13 +87,11 @@ export class Connection {
     this.#ctx = ctx;
     this.#options = ctx.options;
     this.#head = new ParsedHead(ctx.options.maxHeaderCount);
-    socket.on('data', (chunk: Buffer) => this.#onSocketData(chunk));
-    socket.on('end', () => this.#onSocketEnd());
-    socket.on('drain', () => this.#onSocketDrain());
-    socket.on('error', () => {
-      // ECONNRESET, EPIPE…: not HTTP errors. 'close' follows and cleans up.
-    });
-    socket.on('close', () => this.#onSocketClose());
+    socket.on('data', this.#listeners.data);
+    socket.on('end', this.#listeners.end);
+    socket.on('drain', this.#listeners.drain);
+    socket.on('error', this.#listeners.error);
+    socket.on('close', this.#listeners.close);
     this.#arm('Headers', this.#options.headersTimeoutMs);
   }
 
@@ -307,7 +323,44 @@ export class Connection {
     } else {
       this.#arm('None', 0);
     }
+    const isConnect = exchange.method === 'CONNECT';
+    const takeover = isConnect ? this.#ctx.onConnect : framing.wantsUpgrade ? this.#ctx.onUpgrade : undefined;
+    if (takeover !== undefined && decoder === null) {
+      this.#handOver(exchange.request, takeover);
+      return;
+    }
+    if (isConnect && takeover === undefined) {
+      exchange.keepAlive = false;
+      exchange.response.status(405).header('content-type', 'text/plain').end('Method Not Allowed');
+      return;
+    }
     this.#invokeHandler(exchange);
+  }
+
+  // The socket leaves HTTP: no rawhttp listener, timer or buffer stays behind.
+  #handOver(request: Request, takeover: UpgradeHandler): void {
+    const socket = this.socket;
+    const rest = this.#inputBytes === 0 ? Buffer.alloc(0) : Buffer.concat(this.#input).subarray(this.#inputOffset);
+    socket.pause();
+    socket.off('data', this.#listeners.data);
+    socket.off('end', this.#listeners.end);
+    socket.off('drain', this.#listeners.drain);
+    socket.off('error', this.#listeners.error);
+    socket.off('close', this.#listeners.close);
+    // Like node:http: the new owner's first 'data' listener starts the flow.
+    (socket as unknown as { readableFlowing: boolean | null }).readableFlowing = null;
+    this.#state = closed('Upgraded');
+    this.#input = [];
+    this.#inputBytes = 0;
+    this.#arm('None', 0);
+    this.writeStallAt = 0;
+    this.#ctx.onConnectionClosed(this);
+    try {
+      takeover(request, socket, rest);
+    } catch (error) {
+      this.#options.onError(error, { kind: 'Handler', method: request.method, target: request.target });
+      socket.destroy();
+    }
   }
 
   #invokeHandler(exchange: Exchange): void {
@@ -410,6 +463,14 @@ export class Connection {
   finishResponse(exchange: Exchange): void {
     exchange.responseDone = true;
     if (this.#state.kind === 'Closed') return;
+    if (!exchange.keepAlive && exchange.decoder !== null) {
+      // Nothing more will be read on this connection: the rest of the body
+      // (which may never come, e.g. after a refused 100-continue) is moot.
+      exchange.request.abort(new ClientGoneError('the connection closed before the request body was read'));
+      exchange.decoder = null;
+      this.#close('Done');
+      return;
+    }
     if (exchange.decoder !== null && !exchange.request.isBodyConsumed) {
       // The handler is done without reading the body: drain it (bounded) or close.
       exchange.request.discardBody();

@@ -1,7 +1,7 @@
 // rawhttp's public surface: re-exports only.
 
-export { serve, Server, resolveOptions, type CloseOptions } from './server.ts';
-export type { Handler } from './connection.ts';
+export { serve, Server, resolveOptions, type CloseOptions, type ServeOptions, type ProtocolSwitchHooks } from './server.ts';
+export type { Handler, UpgradeHandler } from './connection.ts';
 export { Request } from './request.ts';
 export { Response, BodyWriter, type Body, type HeaderValue, type SentResponse } from './response.ts';
 export { HeaderView, TrailerList } from './headers.ts';

@@ -110,7 +110,20 @@ export class Request {
 
   /** The request body as a Readable with the server's highWaterMark; created on first access. */
   get body(): Readable {
-    return this.#stream ?? this.#createStream();
+    return this.#stream ?? this.#createStream(this.#highWaterMark);
+  }
+
+  /**
+   * Returns the body stream like `body`, with this request's own buffer size.
+   * Only the first call (or first `body` access) decides; later calls return
+   * the same stream.
+   */
+  bodyStream(options: { readonly highWaterMark?: number } = {}): Readable {
+    if (this.#stream !== null) return this.#stream;
+    const highWaterMark = options.highWaterMark ?? this.#highWaterMark;
+    if (!Number.isInteger(highWaterMark) || highWaterMark < 1) throw new RangeError('highWaterMark must be a positive integer');
+    this.#highWaterMark = highWaterMark;
+    return this.#createStream(highWaterMark);
   }
 
   /** Trailer fields of a chunked body, once it has ended; undefined before (or when there were none). */
@@ -214,9 +227,9 @@ export class Request {
     if (this.#abort !== null) this.#abort.abort(error);
   }
 
-  #createStream(): Readable {
+  #createStream(highWaterMark: number): Readable {
     const stream = new Readable({
-      highWaterMark: this.#highWaterMark,
+      highWaterMark,
       read: () => {
         this.#consumed = true;
         this.#channel.onBodyDemand();

@@ -332,6 +332,22 @@ export class BodyWriter extends Writable {
     return this;
   }
 
+  /**
+   * Ends the body like Writable.end(); given a trailer object or iterable of
+   * [name, value] pairs instead of a chunk, sends those trailers (chunked only).
+   */
+  override end(cb?: () => void): this;
+  override end(chunk: unknown, cb?: () => void): this;
+  override end(chunk: unknown, encoding?: BufferEncoding, cb?: () => void): this;
+  override end(...args: unknown[]): this {
+    const first = args[0];
+    if (first !== null && typeof first === 'object' && !(first instanceof Uint8Array) && !ArrayBuffer.isView(first)) {
+      this.setTrailers(first as Iterable<readonly [string, string]> | Record<string, string>);
+      args.shift();
+    }
+    return (super.end as (...rest: unknown[]) => this)(...args);
+  }
+
   override _write(chunk: Buffer | string, encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     const data = typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk;
     const length = data.byteLength;

@@ -3,7 +3,7 @@
 
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { DEFAULTS } from './constants.ts';
-import { Connection, type Handler, type ServerContext } from './connection.ts';
+import { Connection, type Handler, type ServerContext, type UpgradeHandler } from './connection.ts';
 import { DateCache } from './encode.ts';
 import type { ErrorContext, ResolvedOptions, ServerOptions } from './types.ts';
 
@@ -34,10 +34,27 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
   return resolved as unknown as ResolvedOptions;
 }
 
+/** Handlers for requests that leave HTTP/1.1 on their socket. */
+export interface ProtocolSwitchHooks {
+  /**
+   * Gets requests with `Connection: upgrade` and an `Upgrade` header (e.g.
+   * WebSocket) together with the raw socket and the bytes read past the head.
+   * Without it such requests are served as normal requests.
+   */
+  readonly onUpgrade?: UpgradeHandler;
+  /** Gets CONNECT requests (authority-form) with the raw socket; without it CONNECT is answered 405. */
+  readonly onConnect?: UpgradeHandler;
+}
+
+/** serve()'s options: limits, timeouts and the protocol-switch hooks. */
+export interface ServeOptions extends ServerOptions, ProtocolSwitchHooks {}
+
 /** A running rawhttp server. */
 export class Server implements ServerContext {
   readonly options: ResolvedOptions;
   readonly handler: Handler;
+  readonly onUpgrade: UpgradeHandler | undefined;
+  readonly onConnect: UpgradeHandler | undefined;
   readonly dateCache = new DateCache();
   #net: NetServer;
   #connections = new Set<Connection>();
@@ -47,9 +64,11 @@ export class Server implements ServerContext {
   #idleWaiters: Array<() => void> = [];
 
   /** Use serve(); the constructor does not listen. */
-  constructor(options: ResolvedOptions, handler: Handler) {
+  constructor(options: ResolvedOptions, handler: Handler, hooks: ProtocolSwitchHooks = {}) {
     this.options = options;
     this.handler = handler;
+    this.onUpgrade = hooks.onUpgrade;
+    this.onConnect = hooks.onConnect;
     this.#net = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.#onConnection(socket));
     if (options.maxConnections > 0) this.#net.maxConnections = options.maxConnections;
   }
@@ -164,7 +183,7 @@ export class Server implements ServerContext {
  * (default 127.0.0.1) that answers every request with `handler`.
  * Resolves once listening; rejects if the port cannot be bound.
  */
-export async function serve(options: ServerOptions, handler: Handler): Promise<Server> {
+export async function serve(options: ServeOptions, handler: Handler): Promise<Server> {
   if (typeof handler !== 'function') throw new TypeError('serve(options, handler): handler must be a function');
-  return new Server(resolveOptions(options), handler).listen();
+  return new Server(resolveOptions(options), handler, options).listen();
 }

@@ -5,7 +5,7 @@
 import type { BodyDecoder } from './decode.ts';
 
 /** Why a connection ended. */
-export type CloseReason = 'Done' | 'ClientClosed' | 'ProtocolError' | 'HandlerError' | 'Timeout' | 'ServerClosing' | 'SocketError';
+export type CloseReason = 'Done' | 'ClientClosed' | 'ProtocolError' | 'HandlerError' | 'Timeout' | 'ServerClosing' | 'SocketError' | 'Upgraded';
 
 /** The part of one request/response exchange the state machine reasons about. */
 export interface ExchangeProgress {
