@@ -568,7 +568,8 @@ export class Connection {
         if (this.#inputBytes === 0 && !state.exchange.responseDone && state.exchange.decoder !== null) {
           // The body was cut short.
           state.exchange.keepAlive = false;
-          state.exchange.request.abort(new ClientGoneError('the client ended the request before its body was complete'));
+          // An incomplete message is the client's fault (RFC 9112 §8): 400 if anyone still asks, then close.
+          state.exchange.request.abort(new ProtocolError(Failure.IncompleteBody));
         } else if (state.exchange.responseDone) {
           this.#close('ClientClosed');
         }
@@ -625,11 +626,13 @@ const FAILURES_BY_STATUS = new Map<number, string>([
   [505, 'HTTP Version Not Supported'],
 ]);
 
-interface ExchangeInit extends Omit<RequestInit, 'channel'> {
+interface ExchangeInit extends RequestInit {
   readonly expectContinue: boolean;
   readonly decoder: BodyDecoder | null;
   readonly keepAlive: boolean;
 }
+
+const ignoreContent = (): void => {};
 
 /**
  * Exchange is one request/response pair: the state machine's progress data
@@ -657,12 +660,15 @@ class Exchange implements ExchangeProgress, BodyChannel, ResponseChannel {
     this.continuePending = init.expectContinue;
     this.method = init.head.method;
     this.versionMinor = init.head.versionMinor;
-    this.request = new Request({ ...init, channel: this });
+    this.request = new Request(init, this);
     this.response = new Response(this, init.highWaterMark);
-    this.sink = (view) => {
-      if (this.discarding) connection.noteDrained(this, view.length);
-      else if (!this.request.pushBody(view)) connection.pauseForBody();
-    };
+    this.sink =
+      init.decoder === null
+        ? ignoreContent
+        : (view) => {
+            if (this.discarding) connection.noteDrained(this, view.length);
+            else if (!this.request.pushBody(view)) connection.pauseForBody();
+          };
   }
 
   onBodyDemand(): void {

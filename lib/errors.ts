@@ -44,6 +44,7 @@ export const Failure = {
   ExpectationFailed: 35,
   HeadersTimeout: 36,
   RequestTimeout: 37,
+  IncompleteBody: 38,
 } as const;
 
 export type FailureCode = (typeof Failure)[keyof typeof Failure];
@@ -95,6 +96,7 @@ export const FAILURES: Readonly<Record<FailureCode, FailureInfo>> = {
   [Failure.ExpectationFailed]: info(417, 'ERR_EXPECTATION_FAILED', 'unsupported expectation (RFC 9110 §10.1.1)'),
   [Failure.HeadersTimeout]: info(408, 'ERR_HEADERS_TIMEOUT', 'request head not received in time'),
   [Failure.RequestTimeout]: info(408, 'ERR_REQUEST_TIMEOUT', 'request not received in time'),
+  [Failure.IncompleteBody]: info(400, 'ERR_INCOMPLETE_BODY', 'the client ended the connection before the body was complete (RFC 9112 §8)'),
 };
 
 /** An HTTP-level refusal: carries the status the connection answers with and a stable `code`. */

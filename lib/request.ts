@@ -27,7 +27,6 @@ export interface RequestInit {
   readonly hasBody: boolean;
   readonly highWaterMark: number;
   readonly maxBodyBytes: number;
-  readonly channel: BodyChannel;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -62,7 +61,7 @@ export class Request {
   #abort: AbortController | null = null;
   #abortReason: Error | null = null;
 
-  constructor(init: RequestInit) {
+  constructor(init: RequestInit, channel: BodyChannel) {
     const head = init.head;
     this.method = head.method;
     this.version = head.versionMinor === 1 ? '1.1' : '1.0';
@@ -77,7 +76,7 @@ export class Request {
     this.#bodyEnded = !init.hasBody;
     this.#highWaterMark = init.highWaterMark;
     this.#maxBodyBytes = init.maxBodyBytes;
-    this.#channel = init.channel;
+    this.#channel = channel;
   }
 
   /** The request-target exactly as sent ('/path?x=1', or absolute-form, authority-form, '*'). */
