@@ -120,9 +120,11 @@ export class Connection {
     if (this.isIdle) this.#close('ServerClosing');
   }
 
-  /** Destroys the socket whatever it is doing. */
+  /** Destroys the socket whatever it is doing, after handing the kernel what was already written. */
   destroy(): void {
-    this.socket.destroy();
+    const socket = this.socket;
+    while (socket.writableCorked > 0) socket.uncork();
+    socket.destroy();
   }
 
   /** Called by the server's sweep: acts on an expired deadline. */
@@ -220,6 +222,10 @@ export class Connection {
   #process(): void {
     if (this.#processing) return;
     this.#processing = true;
+    // Responses produced while this batch of input is handled (pipelined
+    // requests answered synchronously) leave in one writev, not one syscall each.
+    const socket = this.socket;
+    socket.cork();
     try {
       while (this.#step()) {
         // each step consumed input or changed state
@@ -227,6 +233,7 @@ export class Connection {
       if (this.#peerEnded) this.#onPeerEndedAndInputDone();
     } finally {
       this.#processing = false;
+      socket.uncork();
     }
   }
 
@@ -383,7 +390,7 @@ export class Connection {
     if (status === 413) exchange.keepAlive = false;
     // Never a second status line: once the head is out, the socket must go.
     if (!exchange.response.sendErrorIfOpen(status, statusText(status))) {
-      if (!exchange.responseDone) this.socket.destroy();
+      if (!exchange.responseDone) this.destroy();
     }
   }
 
@@ -542,7 +549,7 @@ export class Connection {
       exchange.request.abort(new ProtocolError(failure));
       exchange.decoder = null;
       if (exchange.response.sendErrorIfOpen(info.status, statusText(info.status))) return;
-      if (!exchange.responseDone) this.socket.destroy();
+      if (!exchange.responseDone) this.destroy();
       else this.#close('ProtocolError');
       return;
     }
