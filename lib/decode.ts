@@ -162,6 +162,8 @@ export class ChunkedDecoder implements BodyDecoder {
         return this.#afterSize(byte);
       }
       case State.ExtensionBws:
+        // BWS is only allowed before ";" (RFC 9112 §7.1.1): "5 \r\n" is malformed.
+        if (byte === CR) return -Failure.BadChunkExtension;
         return this.#afterSize(byte);
       case State.ExtensionNameStart:
         if (byte === SP || byte === HTAB) return this.#countExtensionByte();

@@ -58,6 +58,7 @@ export function decideFraming(head: ParsedHead): Framing | number {
     body,
     keepAlive,
     expectContinue,
-    wantsUpgrade: head.connectionUpgrade && head.upgradeField !== -1,
+    // RFC 9110 §7.8: a server MUST ignore Upgrade received in an HTTP/1.0 request.
+    wantsUpgrade: isHttp11 && head.connectionUpgrade && head.upgradeField !== -1,
   };
 }

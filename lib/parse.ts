@@ -165,7 +165,7 @@ export function parseHead(buf: Uint8Array, start: number, end: number, limits: H
     const lf = indexOfLineFeed(buf, pos, end);
     if (lf < 0) {
       head.scanned = pos - start;
-      return unfinishedRequestLine(buf, pos, end, limits);
+      return unfinishedRequestLine(buf, pos, start, end, limits);
     }
     if (lf === pos || buf[lf - 1] !== CR) return -Failure.BadLineEnding;
     const failure = parseRequestLine(buf, pos, lf - 1, limits, head);
@@ -215,11 +215,16 @@ function waitFor(pos: number, start: number, end: number, limits: HeadLimits, he
 
 // An unfinished request line is refused as soon as it can no longer fit: a
 // long target gets 414, anything else (a huge method) 400.
-function unfinishedRequestLine(buf: Uint8Array, pos: number, end: number, limits: HeadLimits): number {
-  if (end - pos <= limits.maxUriBytes + REQUEST_LINE_SLACK) return INCOMPLETE;
+function unfinishedRequestLine(buf: Uint8Array, pos: number, start: number, end: number, limits: HeadLimits): number {
+  const tooLongForUri = end - pos > limits.maxUriBytes + REQUEST_LINE_SLACK;
+  // The buffered head is bounded by maxHeaderBytes too, even mid request line.
+  if (!tooLongForUri && end - start <= limits.maxHeaderBytes) return INCOMPLETE;
   const space = buf.indexOf(SP, pos);
-  if (space < 0 || space >= end || space - pos > REQUEST_LINE_SLACK) return -Failure.BadMethod;
-  return -Failure.UriTooLong;
+  if (space < 0 || space >= end) return tooLongForUri ? -Failure.BadMethod : -Failure.HeaderTooLarge;
+  const targetEnd = buf.indexOf(SP, space + 1);
+  const targetBytes = (targetEnd < 0 || targetEnd >= end ? end : targetEnd) - space - 1;
+  if (targetBytes > limits.maxUriBytes) return -Failure.UriTooLong;
+  return tooLongForUri ? -Failure.BadRequestLine : -Failure.HeaderTooLarge;
 }
 
 function parseRequestLine(buf: Uint8Array, start: number, end: number, limits: HeadLimits, head: ParsedHead): number {
@@ -312,8 +317,12 @@ function isAbsoluteUri(buf: Uint8Array, start: number, end: number): boolean {
     else break;
   }
   if (i >= end || buf[i] !== COLON) return false;
+  const schemeEnd = i;
   i++;
-  if (i + 1 < end && buf[i] === SLASH && buf[i + 1] === SLASH) {
+  const hasAuthority = i + 1 < end && buf[i] === SLASH && buf[i + 1] === SLASH;
+  // RFC 9110 §4.2.1-2: an http(s) URI is scheme "://" authority with a non-empty host.
+  if (!hasAuthority && isHttpScheme(buf, start, schemeEnd)) return false;
+  if (hasAuthority) {
     const authorityStart = i + 2;
     let authorityEnd = authorityStart;
     while (authorityEnd < end && buf[authorityEnd] !== SLASH && buf[authorityEnd] !== 0x3f) authorityEnd++;
@@ -321,6 +330,10 @@ function isAbsoluteUri(buf: Uint8Array, start: number, end: number): boolean {
     for (let k = authorityEnd; k < end; k++) if (buf[k] === LEFT_BRACKET || buf[k] === RIGHT_BRACKET) return false;
   }
   return true;
+}
+
+function isHttpScheme(buf: Uint8Array, start: number, end: number): boolean {
+  return equalsLowerCase(buf, start, end, 'http') || equalsLowerCase(buf, start, end, 'https');
 }
 
 function isAlpha(byte: number): boolean {
