@@ -72,7 +72,7 @@ export class Response {
   #highWaterMark: number;
   #status = 200;
   #reason: string | undefined;
-  // Flat [name, value, name, value, …] in insertion order; names as given.
+  // Flat [lowerName, name, value, …] in insertion order; names as given.
   #fields: string[] = [];
   #asciiHead = true;
   #phase: Phase = Phase.Open;
@@ -109,8 +109,9 @@ export class Response {
   header(name: string, value: HeaderValue): this {
     this.#assertOpen('set a header');
     checkFieldName(name);
-    this.#remove(name);
-    this.#add(name, value);
+    const lower = name.toLowerCase();
+    this.#remove(lower);
+    this.#add(lower, name, value);
     return this;
   }
 
@@ -118,25 +119,28 @@ export class Response {
   appendHeader(name: string, value: HeaderValue): this {
     this.#assertOpen('append a header');
     checkFieldName(name);
-    this.#add(name, value);
+    this.#add(name.toLowerCase(), name, value);
     return this;
   }
 
   /** Removes every header of `name` (any case). */
   removeHeader(name: string): this {
     this.#assertOpen('remove a header');
-    this.#remove(name);
+    this.#remove(name.toLowerCase());
     return this;
   }
 
   /** Returns the value of `name` (repeats joined with ", "), or undefined. */
   getHeader(name: string): string | undefined {
-    const lower = name.toLowerCase();
+    return this.#get(name.toLowerCase());
+  }
+
+  #get(lower: string): string | undefined {
     let out: string | undefined;
     const fields = this.#fields;
-    for (let i = 0; i < fields.length; i += 2) {
-      if ((fields[i] as string).toLowerCase() !== lower) continue;
-      out = out === undefined ? (fields[i + 1] as string) : `${out}, ${fields[i + 1] as string}`;
+    for (let i = 0; i < fields.length; i += 3) {
+      if (fields[i] !== lower) continue;
+      out = out === undefined ? (fields[i + 2] as string) : `${out}, ${fields[i + 2] as string}`;
     }
     return out;
   }
@@ -233,7 +237,7 @@ export class Response {
     this.#asciiHead = true;
     this.#status = status;
     this.#reason = undefined;
-    this.#fields.push('Content-Type', 'text/plain; charset=utf-8');
+    this.#fields.push('content-type', 'Content-Type', 'text/plain; charset=utf-8');
     this.end(text);
     return true;
   }
@@ -242,32 +246,30 @@ export class Response {
     if (this.#phase !== Phase.Open) throw new HeadersSentError(action);
   }
 
-  #add(name: string, value: HeaderValue): void {
+  #add(lower: string, name: string, value: HeaderValue): void {
     if (typeof value === 'number') value = String(value);
     if (typeof value === 'string') {
       if (!checkFieldValue(name, value)) this.#asciiHead = false;
-      this.#fields.push(name, value);
+      this.#fields.push(lower, name, value);
       return;
     }
     if (!Array.isArray(value)) throw new InvalidResponseError('ERR_INVALID_ARG_TYPE', `header ${JSON.stringify(name)} needs a string, number or string[]`);
     for (const item of value as readonly string[]) {
       if (typeof item !== 'string') throw new InvalidResponseError('ERR_INVALID_ARG_TYPE', `header ${JSON.stringify(name)} needs strings`);
       if (!checkFieldValue(name, item)) this.#asciiHead = false;
-      this.#fields.push(name, item);
+      this.#fields.push(lower, name, item);
     }
   }
 
-  #remove(name: string): void {
-    const lower = name.toLowerCase();
+  #remove(lower: string): void {
     const fields = this.#fields;
-    for (let i = fields.length - 2; i >= 0; i -= 2) {
-      if ((fields[i] as string).toLowerCase() === lower) fields.splice(i, 2);
-    }
+    for (let i = fields.length - 3; i >= 0; i -= 3) if (fields[i] === lower) fields.splice(i, 3);
   }
 
   // -1 when the handler did not declare a Content-Length.
   #declaredLength(): number {
-    const value = this.getHeader('content-length');
+    if (this.#fields.length === 0) return -1;
+    const value = this.#get('content-length');
     if (value === undefined) return -1;
     if (!/^\d{1,15}$/.test(value)) throw new InvalidResponseError('ERR_INVALID_CHAR', 'Content-Length must be one non-negative integer');
     return Number(value);
@@ -281,10 +283,10 @@ export class Response {
     let hasDate = false;
     let wantsClose = forceClose;
     const fields = this.#fields;
-    for (let i = 0; i < fields.length; i += 2) {
-      const name = fields[i] as string;
-      const value = fields[i + 1] as string;
-      const lower = name.length === 4 || name.length === 10 || name.length === 17 ? name.toLowerCase() : '';
+    for (let i = 0; i < fields.length; i += 3) {
+      const lower = fields[i] as string;
+      const name = fields[i + 1] as string;
+      const value = fields[i + 2] as string;
       if (lower === 'connection') {
         if (/(^|,)\s*close\s*(,|$)/i.test(value)) wantsClose = true;
         continue;
