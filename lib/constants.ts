@@ -44,8 +44,12 @@ export const TARGET = table(
   (b) => isAlpha(b) || isDigit(b) || "-._~!$&'()*+,;=:@/?%[]".includes(String.fromCharCode(b)),
 );
 
-/** reg-name / IPv4 characters of a Host (RFC 3986 §3.2.2): unreserved, sub-delims, '%'. */
-export const HOST_NAME = table((b) => isAlpha(b) || isDigit(b) || "-._~!$&'()*+,;=%".includes(String.fromCharCode(b)));
+/**
+ * reg-name / IPv4 characters of a Host (RFC 3986 §3.2.2): unreserved,
+ * sub-delims and '%' — except ',', which would make the singleton Host look
+ * like a list to a proxy (a smuggling vector; DESIGN: "no list").
+ */
+export const HOST_NAME = table((b) => isAlpha(b) || isDigit(b) || "-._~!$&'()*+;=%".includes(String.fromCharCode(b)));
 
 /** Characters inside an IP-literal's brackets (IPv6address / IPvFuture, RFC 3986 §3.2.2). */
 export const HOST_IP_LITERAL = table((b) => isAlpha(b) || isDigit(b) || "-._~!$&'()*+,;=:".includes(String.fromCharCode(b)));

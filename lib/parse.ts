@@ -353,6 +353,7 @@ export function isValidAuthority(buf: Uint8Array, start: number, end: number, po
     const literalStart = i;
     while (i < end && HOST_IP_LITERAL[buf[i] as number] === 1) i++;
     if (i === literalStart || i >= end || buf[i] !== RIGHT_BRACKET) return false;
+    if (!isIpLiteral(buf, literalStart, i)) return false;
     i++;
   } else {
     const nameStart = i;
@@ -371,6 +372,72 @@ export function isValidAuthority(buf: Uint8Array, start: number, end: number, po
   if (end - i > 5) return false;
   for (; i < end; i++) if ((buf[i] as number) < DIGIT_0 || (buf[i] as number) > DIGIT_9) return false;
   return true;
+}
+
+// IP-literal = "[" ( IPv6address / IPvFuture ) "]" (RFC 3986 §3.2.2); the
+// brackets are already stripped.
+function isIpLiteral(buf: Uint8Array, start: number, end: number): boolean {
+  const first = (buf[start] as number) | 0x20;
+  if (first === 0x76) {
+    // IPvFuture = "v" 1*HEXDIG "." 1*( unreserved / sub-delims / ":" )
+    let i = start + 1;
+    while (i < end && HEX_VALUE[buf[i] as number] !== -1) i++;
+    return i > start + 1 && i < end - 1 && buf[i] === DOT;
+  }
+  return isIpv6(buf, start, end);
+}
+
+// IPv6address (RFC 3986 §3.2.2): eight h16 groups, or fewer with one "::",
+// the last 32 bits optionally written as an IPv4address.
+function isIpv6(buf: Uint8Array, start: number, end: number): boolean {
+  let groups = 0;
+  let compressed = false;
+  let i = start;
+  if (end - start >= 2 && buf[i] === COLON && buf[i + 1] === COLON) {
+    compressed = true;
+    i += 2;
+    if (i === end) return true;
+  } else if (buf[i] === COLON) {
+    return false;
+  }
+  while (i < end) {
+    const groupStart = i;
+    while (i < end && i - groupStart < 5 && HEX_VALUE[buf[i] as number] !== -1) i++;
+    if (i < end && buf[i] === DOT) return groups <= (compressed ? 5 : 6) && isIpv4(buf, groupStart, end);
+    const length = i - groupStart;
+    if (length === 0 || length > 4) return false;
+    groups++;
+    if (i === end) break;
+    if (buf[i] !== COLON) return false;
+    i++;
+    if (i < end && buf[i] === COLON) {
+      if (compressed) return false;
+      compressed = true;
+      i++;
+      if (i === end) break;
+    } else if (i === end) {
+      return false;
+    }
+  }
+  return compressed ? groups <= 7 : groups === 8;
+}
+
+function isIpv4(buf: Uint8Array, start: number, end: number): boolean {
+  let octets = 0;
+  let i = start;
+  while (i < end) {
+    const octetStart = i;
+    let value = 0;
+    while (i < end && (buf[i] as number) >= DIGIT_0 && (buf[i] as number) <= DIGIT_9) value = value * 10 + (buf[i++] as number) - DIGIT_0;
+    const length = i - octetStart;
+    if (length === 0 || length > 3 || value > 255 || (length > 1 && buf[octetStart] === DIGIT_0)) return false;
+    octets++;
+    if (i === end) break;
+    if (buf[i] !== DOT || octets === 4) return false;
+    i++;
+    if (i === end) return false;
+  }
+  return octets === 4;
 }
 
 // field-line = field-name ":" OWS field-value OWS (RFC 9112 §5).
