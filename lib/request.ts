@@ -203,9 +203,11 @@ export class Request {
     if (this.#stream !== null && !this.#discarding) this.#stream.push(null);
   }
 
-  /** Whether a consumer has started reading the body. */
+  /** Whether a consumer has taken or started reading the body. */
   get isBodyConsumed(): boolean {
-    return this.#consumed;
+    // A handler that took the stream (e.g. to pipe it into its response) is
+    // reading it, even if the first read() has not happened yet.
+    return this.#consumed || this.#stream !== null;
   }
 
   /** The connection drops whatever body remains: the handler is done without reading it. */
