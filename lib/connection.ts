@@ -341,6 +341,12 @@ export class Connection {
       exchange.response.status(405).header('content-type', 'text/plain').end('Method Not Allowed');
       return;
     }
+    // Body bytes that came with the head are decoded before the handler runs,
+    // so that a small body is already complete for req.bytes() (no stream).
+    while (exchange.decoder !== null && this.#inputBytes > 0 && !this.#pausedForBody && this.#state.kind === 'ReadingBody') {
+      this.#readBody(exchange);
+    }
+    if (exchange.responseDone || this.#state.kind === 'Closed') return;
     this.#invokeHandler(exchange);
   }
 
