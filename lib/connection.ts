@@ -11,6 +11,7 @@ import { decideFraming, type Framing } from './framing.ts';
 import { INCOMPLETE, ParsedHead, parseHead } from './parse.ts';
 import { Request, type BodyChannel, type RequestInit } from './request.ts';
 import { Response, type ResponseChannel } from './response.ts';
+import type { ConnectionMetrics, MetricsRecorder, NoConnectionMetrics } from './server-metrics.ts';
 import { afterHead, afterProgress, assertNever, closed, initialState, type CloseReason, type ExchangeProgress, type HttpState } from './state.ts';
 import type { ResolvedOptions } from './types.ts';
 
@@ -32,9 +33,29 @@ export interface ServerContext {
   /** Takes over sockets of CONNECT requests; without it CONNECT gets 405. */
   readonly onConnect: UpgradeHandler | undefined;
   readonly dateCache: DateCache;
+  /** Built-in metrics: each connection reports its transitions to the tracker it gets here. */
+  readonly recorder: MetricsRecorder;
   /** The server is shutting down: finish in-flight requests, then close. */
   readonly closing: boolean;
   onConnectionClosed(connection: Connection): void;
+}
+
+// ParsedHeads (each with its offsets array) are shared by all connections
+// of a process: only those in the middle of a head hold one, so a thousand
+// idle keep-alive connections cost no parser memory.
+const parsedHeadPool = new Map<number, ParsedHead[]>();
+const PARSED_HEAD_POOL_SIZE = 64;
+
+function takeParsedHead(maxHeaderCount: number): ParsedHead {
+  return parsedHeadPool.get(maxHeaderCount)?.pop() ?? new ParsedHead(maxHeaderCount);
+}
+
+function giveParsedHead(head: ParsedHead): void {
+  head.reset();
+  const capacity = head.fields.length / 4;
+  let pool = parsedHeadPool.get(capacity);
+  if (pool === undefined) parsedHeadPool.set(capacity, (pool = []));
+  if (pool.length < PARSED_HEAD_POOL_SIZE) pool.push(head);
 }
 
 /** Which deadline a connection is waiting on. */
@@ -53,8 +74,10 @@ export class Connection {
   readonly socket: Socket;
   readonly #ctx: ServerContext;
   readonly #options: ResolvedOptions;
+  readonly #metrics: ConnectionMetrics | NoConnectionMetrics;
   #state: HttpState<Exchange> = initialState();
-  readonly #head: ParsedHead;
+  // Held only while a head is being parsed; idle connections hold none.
+  #head: ParsedHead | null = null;
   // Unconsumed input: chunks as received, the first one read from #inputOffset.
   #input: Buffer[] = [];
   #inputOffset = 0;
@@ -68,6 +91,7 @@ export class Connection {
   #drainCallbacks: Array<() => void> = [];
   #requests = 0;
   #requestStartedAt = 0;
+  #clockMs = 0;
   readonly #listeners = {
     data: (chunk: Buffer): void => this.#onSocketData(chunk),
     end: (): void => this.#onSocketEnd(),
@@ -86,7 +110,7 @@ export class Connection {
     this.socket = socket;
     this.#ctx = ctx;
     this.#options = ctx.options;
-    this.#head = new ParsedHead(ctx.options.maxHeaderCount);
+    this.#metrics = ctx.recorder.connectionOpened(socket);
     socket.on('data', this.#listeners.data);
     socket.on('end', this.#listeners.end);
     socket.on('drain', this.#listeners.drain);
@@ -102,7 +126,7 @@ export class Connection {
 
   /** The current "Date: …\r\n" line (cached per second). */
   dateLine(): string {
-    return this.#ctx.dateCache.line(Date.now());
+    return this.#ctx.dateCache.line(this.#now());
   }
 
   /** Current phase, for the server and for tests. */
@@ -130,12 +154,14 @@ export class Connection {
   /** Called by the server's sweep: acts on an expired deadline. */
   checkDeadlines(nowMs: number): void {
     if (this.writeStallAt !== 0 && nowMs >= this.writeStallAt) {
+      this.#metrics.timeout('WriteStall');
       this.socket.destroy();
       return;
     }
     if (this.deadlineAt === 0 || nowMs < this.deadlineAt) return;
     const kind = this.#deadlineKind;
     this.#arm('None', 0);
+    this.#metrics.timeout(kind);
     switch (kind) {
       case 'Headers':
         // A peer that never sent a byte gets no 408: there is no request to answer.
@@ -164,19 +190,30 @@ export class Connection {
       return;
     }
     this.#deadlineKind = kind;
-    this.deadlineAt = Date.now() + ms;
+    this.deadlineAt = this.#now() + ms;
+  }
+
+  // One clock read per chunk of input: every deadline and Date line of the
+  // requests it carries shares it (they are microseconds apart).
+  #now(): number {
+    return this.#clockMs !== 0 ? this.#clockMs : Date.now();
   }
 
   #onSocketData(chunk: Buffer): void {
     if (this.#state.kind === 'Closed') return;
+    this.#clockMs = Date.now();
     if (this.#inputBytes === 0 && this.#state.kind === 'ReadingHeaders') {
       // The idle wait ends at the first byte of the next request (Go's rule).
-      this.#requestStartedAt = Date.now();
+      this.#requestStartedAt = this.#now();
       this.#arm('Headers', this.#options.headersTimeoutMs);
     }
     this.#input.push(chunk);
     this.#inputBytes += chunk.length;
-    this.#process();
+    try {
+      this.#process();
+    } finally {
+      this.#clockMs = 0;
+    }
   }
 
   #onSocketEnd(): void {
@@ -199,6 +236,8 @@ export class Connection {
   }
 
   #onSocketClose(): void {
+    // Disposed however this returns (an abort listener may throw): the open and in-flight gauges fall.
+    using _closed = this.#metrics;
     const state = this.#state;
     if (state.kind === 'ReadingBody' || state.kind === 'WritingResponse') {
       const exchange = state.exchange;
@@ -209,6 +248,7 @@ export class Connection {
       }
     }
     this.#state = closed(state.kind === 'Closed' ? state.reason : 'ClientClosed');
+    this.#releaseHead();
     this.#input = [];
     this.#inputBytes = 0;
     this.#drainCallbacks = [];
@@ -271,10 +311,9 @@ export class Connection {
       }
       return false;
     }
-    const head = this.#head;
+    const head = (this.#head ??= takeParsedHead(this.#options.maxHeaderCount));
     let buf = this.#input[0] as Buffer;
     let start = this.#inputOffset;
-    if (head.scanned === 0 && head.phase === 0) head.reset();
     let result = parseHead(buf, start, buf.length, this.#options, head);
     while (result === INCOMPLETE && this.#input.length > 1) {
       // The only copy: an unfinished head joined with the next chunk (bounded by maxHeaderBytes).
@@ -296,14 +335,21 @@ export class Connection {
       return false;
     }
     this.#consume(result);
-    this.#beginExchange(buf, start, framing);
-    head.reset();
+    this.#beginExchange(buf, start, head, framing);
+    this.#releaseHead();
     return true;
   }
 
-  #beginExchange(buf: Buffer, base: number, framing: Framing): void {
+  #releaseHead(): void {
+    if (this.#head === null) return;
+    giveParsedHead(this.#head);
+    this.#head = null;
+  }
+
+  #beginExchange(buf: Buffer, base: number, head: ParsedHead, framing: Framing): void {
     const options = this.#options;
     this.#requests++;
+    this.#metrics.requestStarted(head.method);
     const body = framing.body;
     let decoder: BodyDecoder | null = null;
     if (body.kind === 'Length') decoder = new LengthDecoder(body.length);
@@ -313,7 +359,7 @@ export class Connection {
     const exchange = new Exchange(this, {
       buf,
       base,
-      head: this.#head,
+      head,
       contentLength: body.kind === 'Length' ? body.length : -1,
       hasBody: decoder !== null,
       highWaterMark: options.highWaterMark,
@@ -367,6 +413,7 @@ export class Connection {
     this.#inputBytes = 0;
     this.#arm('None', 0);
     this.writeStallAt = 0;
+    this.#metrics.handedOver();
     this.#ctx.onConnectionClosed(this);
     try {
       takeover(request, socket, rest);
@@ -438,7 +485,7 @@ export class Connection {
       this.#pausedForPipeline = false;
       this.#updateFlow();
       if (this.#inputBytes > 0) {
-        this.#requestStartedAt = Date.now();
+        this.#requestStartedAt = this.#now();
         this.#arm('Headers', this.#options.headersTimeoutMs);
       } else {
         this.#arm('KeepAlive', this.#options.keepAliveTimeoutMs);
@@ -475,6 +522,7 @@ export class Connection {
   /** The response is complete; move on (next request, drain, or close). */
   finishResponse(exchange: Exchange): void {
     exchange.responseDone = true;
+    this.#metrics.requestFinished(exchange.response.statusCode);
     if (this.#state.kind === 'Closed') return;
     if (!exchange.keepAlive && exchange.decoder !== null) {
       // Nothing more will be read on this connection: the rest of the body
@@ -532,8 +580,9 @@ export class Connection {
     const socket = this.socket;
     if (socket.destroyed) return false;
     const ok = encoding === undefined ? socket.write(data) : socket.write(data, encoding);
+    if (!ok) this.#metrics.writePaused();
     if (!ok && this.writeStallAt === 0 && this.#options.writeStallTimeoutMs > 0) {
-      this.writeStallAt = Date.now() + this.#options.writeStallTimeoutMs;
+      this.writeStallAt = this.#now() + this.#options.writeStallTimeoutMs;
     }
     return ok;
   }
@@ -547,6 +596,7 @@ export class Connection {
   /** Answers a protocol failure with its status and closes; or drops the socket if a head is already out. */
   #reject(failure: FailureCode): void {
     const info = FAILURES[failure];
+    this.#metrics.protocolError(failure);
     this.#options.onError(new ProtocolError(failure), { kind: 'Client', code: info.code });
     const state = this.#state;
     if (state.kind === 'ReadingBody' || state.kind === 'WritingResponse') {
@@ -560,7 +610,7 @@ export class Connection {
       return;
     }
     if (state.kind === 'Closed') return;
-    this.write(encodeErrorResponse(info.status, this.#ctx.dateCache.line(Date.now())), 'latin1');
+    this.write(encodeErrorResponse(info.status, this.#ctx.dateCache.line(this.#now())), 'latin1');
     this.#close('ProtocolError');
   }
 
@@ -581,8 +631,18 @@ export class Connection {
         if (this.#inputBytes === 0 && !state.exchange.responseDone && state.exchange.decoder !== null) {
           // The body was cut short.
           state.exchange.keepAlive = false;
-          // An incomplete message is the client's fault (RFC 9112 §8): 400 if anyone still asks, then close.
-          state.exchange.request.abort(new ProtocolError(Failure.IncompleteBody));
+          // An incomplete message is the client's fault (RFC 9112 §8): the
+          // handler's body stream fails, the client gets 400 (or, if a
+          // response is already under way, a dropped socket) and we close —
+          // not wait for a handler that may never answer.
+          const exchange = state.exchange;
+          exchange.request.abort(new ProtocolError(Failure.IncompleteBody));
+          if (exchange.headCommitted) {
+            exchange.abortResponse(new ClientGoneError('the client ended the request before its body was complete'));
+            this.destroy();
+          } else {
+            this.#reject(Failure.IncompleteBody);
+          }
         } else if (state.exchange.responseDone) {
           this.#close('ClientClosed');
         }
@@ -619,8 +679,12 @@ export class Connection {
     const shouldPause = this.#state.kind !== 'Closed' && (this.#pausedForBody || this.#pausedForPipeline || this.#waitingForDrain);
     if (shouldPause === this.#socketPaused) return;
     this.#socketPaused = shouldPause;
-    if (shouldPause) this.socket.pause();
-    else this.socket.resume();
+    if (shouldPause) {
+      this.socket.pause();
+      this.#metrics.readPaused();
+    } else {
+      this.socket.resume();
+    }
   }
 }
 

@@ -20,3 +20,27 @@ export {
 } from './errors.ts';
 export { DEFAULTS } from './constants.ts';
 export type { ServerOptions, ResolvedOptions, Limits, Timeouts, ErrorContext } from './types.ts';
+export { fetchHandler, type FetchHandlerOptions } from './fetch.ts';
+export type { FetchHandler, FetchInfo } from './types.ts';
+export {
+  Metrics,
+  Counter,
+  Gauge,
+  GaugeLease,
+  Histogram,
+  Family,
+  type MetricsOptions,
+  type HistogramOptions,
+  type LabelSpec,
+  type LabelValues,
+  type MetricType,
+  type MetricDescriptor,
+  type MetricsSnapshot,
+  type MetricSnapshot,
+  type ValueSeries,
+  type HistogramSeries,
+} from './metrics.ts';
+export { estimateQuantile } from './quantile.ts';
+export { DURATION_BUCKETS, PROMETHEUS_CONTENT_TYPE, type ServerMetricsOptions } from './server-metrics.ts';
+export { serveWorkers, WorkerPool, type ServeWorkersOptions } from './workers.ts';
+export { supportsReusePort, ReusePortUnsupportedError } from './reuseport.ts';

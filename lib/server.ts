@@ -5,6 +5,10 @@ import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { DEFAULTS } from './constants.ts';
 import { Connection, type Handler, type ServerContext, type UpgradeHandler } from './connection.ts';
 import { DateCache } from './encode.ts';
+import { fetchHandler } from './fetch.ts';
+import type { Metrics } from './metrics.ts';
+import { ReusePortUnsupportedError, supportsReusePort } from './reuseport.ts';
+import { routeMetrics, setupMetrics, type MetricsRecorder, type ServerMetricsOptions } from './server-metrics.ts';
 import type { ErrorContext, ResolvedOptions, ServerOptions } from './types.ts';
 
 /** Options of Server.close(). */
@@ -47,7 +51,7 @@ export interface ProtocolSwitchHooks {
 }
 
 /** serve()'s options: limits, timeouts and the protocol-switch hooks. */
-export interface ServeOptions extends ServerOptions, ProtocolSwitchHooks {}
+export interface ServeOptions extends ServerOptions, ProtocolSwitchHooks, ServerMetricsOptions {}
 
 /** A running rawhttp server. */
 export class Server implements ServerContext {
@@ -56,6 +60,10 @@ export class Server implements ServerContext {
   readonly onUpgrade: UpgradeHandler | undefined;
   readonly onConnect: UpgradeHandler | undefined;
   readonly dateCache = new DateCache();
+  /** The metrics registry: built-in rawhttp_ metrics (unless `metrics: false`) and your own; prometheus(), snapshot(). */
+  readonly metrics: Metrics;
+  /** Where connections report their transitions: the built-in metrics, or nothing with `metrics: false`. */
+  readonly recorder: MetricsRecorder;
   #net: NetServer;
   #connections = new Set<Connection>();
   #closing = false;
@@ -64,9 +72,10 @@ export class Server implements ServerContext {
   #idleWaiters: Array<() => void> = [];
 
   /** Use serve(); the constructor does not listen. */
-  constructor(options: ResolvedOptions, handler: Handler, hooks: ProtocolSwitchHooks = {}) {
+  constructor(options: ResolvedOptions, handler: Handler, hooks: ProtocolSwitchHooks & ServerMetricsOptions = {}) {
     this.options = options;
-    this.handler = handler;
+    ({ registry: this.metrics, recorder: this.recorder } = setupMetrics(hooks));
+    this.handler = hooks.metricsPath === undefined ? handler : routeMetrics(hooks.metricsPath, this.metrics, handler);
     this.onUpgrade = hooks.onUpgrade;
     this.onConnect = hooks.onConnect;
     this.#net = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.#onConnection(socket));
@@ -102,10 +111,12 @@ export class Server implements ServerContext {
 
   /** Starts listening; resolves once bound. */
   listen(): Promise<this> {
+    // Node < 22.12 would ignore reusePort and the second thread would get EADDRINUSE: say why instead.
+    if (this.options.reusePort === true && !supportsReusePort()) return Promise.reject(new ReusePortUnsupportedError('the reusePort option'));
     return new Promise((resolve, reject) => {
       const onError = (error: Error): void => reject(error);
       this.#net.once('error', onError);
-      this.#net.listen({ port: this.options.port, host: this.options.host }, () => {
+      this.#net.listen({ port: this.options.port, host: this.options.host, reusePort: this.options.reusePort === true }, () => {
         this.#net.off('error', onError);
         this.#startSweep();
         resolve(this);
@@ -180,10 +191,14 @@ export class Server implements ServerContext {
 
 /**
  * Starts a server on options.port (0 = ephemeral) and options.host
- * (default 127.0.0.1) that answers every request with `handler`.
+ * (default 127.0.0.1) that answers every request with `handler`, or with
+ * the web-standard `options.fetch` (exactly one of the two; else TypeError).
  * Resolves once listening; rejects if the port cannot be bound.
  */
-export async function serve(options: ServeOptions, handler: Handler): Promise<Server> {
-  if (typeof handler !== 'function') throw new TypeError('serve(options, handler): handler must be a function');
+export async function serve(options: ServeOptions, handler?: Handler): Promise<Server> {
+  // serve({ port, fetch }) is the shorthand for serve({ port }, fetchHandler(fetch)).
+  if (options.fetch !== undefined && handler !== undefined) throw new TypeError('serve(options, handler): give a handler or options.fetch, not both');
+  handler ??= options.fetch === undefined ? undefined : fetchHandler(options.fetch);
+  if (typeof handler !== 'function') throw new TypeError('serve(options, handler): handler must be a function (or pass options.fetch)');
   return new Server(resolveOptions(options), handler, options).listen();
 }

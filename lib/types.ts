@@ -52,7 +52,31 @@ export interface ServerOptions extends Partial<Limits>, Partial<Timeouts> {
   readonly highWaterMark?: number;
   /** Sees handler errors and client protocol errors; the default reports handler errors to stderr. */
   readonly onError?: (error: unknown, context: ErrorContext) => void;
+  /** A web-standard fetch handler (e.g. Hono's app.fetch) to serve instead of a rawhttp handler; see fetchHandler(). */
+  readonly fetch?: FetchHandler;
+  /**
+   * Lets several threads or processes listen on the same port (SO_REUSEPORT;
+   * the kernel spreads connections). Needs Node.js 22.12+ / 23.1+: older
+   * versions reject listen() with ReusePortUnsupportedError. Default false.
+   */
+  readonly reusePort?: boolean;
 }
+
+/**
+ * The second argument of a fetch handler (Hono: `c.env`). At run time it is
+ * rawhttp's own request; only these fields are part of the contract.
+ */
+export interface FetchInfo {
+  /** The method as sent, before the Fetch API normalises its case. */
+  readonly method: string;
+  /** The request-target exactly as sent ('/path?x=1'). */
+  readonly target: string;
+  /** '1.1' (also for 1.x > 1) or '1.0'. */
+  readonly version: '1.1' | '1.0';
+}
+
+/** A web-standard request handler: takes a Request, returns (a promise of) a Response. */
+export type FetchHandler = (request: Request, info: FetchInfo) => Response | Promise<Response>;
 
 /** ServerOptions with every default filled in. */
 export interface ResolvedOptions extends Limits, Timeouts {
@@ -60,4 +84,5 @@ export interface ResolvedOptions extends Limits, Timeouts {
   readonly host: string;
   readonly highWaterMark: number;
   readonly onError: (error: unknown, context: ErrorContext) => void;
+  readonly reusePort?: boolean;
 }

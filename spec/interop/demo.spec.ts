@@ -52,7 +52,8 @@ describeWith('interop: the npm start demo in Chromium', [CHROMIUM], () => {
       const page = await context.newPage();
       const failed: string[] = [];
       page.on('requestfailed', (request) => failed.push(`${request.url()}: ${request.failure()?.errorText ?? '?'}`));
-      const response = await page.goto(`http://127.0.0.1:${port}/`, { waitUntil: 'load', timeout: 20_000 });
+      // The greeting moved to /hello when / became the live metrics page (issue 6).
+      const response = await page.goto(`http://127.0.0.1:${port}/hello`, { waitUntil: 'load', timeout: 20_000 });
       expect(response?.status()).toBe(200);
       expect(response?.headers()['content-type']).toBe('text/plain; charset=utf-8');
       expect(((await page.evaluate('document.body.innerText')) as string).trim()).toBe('Hello from rawhttp');
@@ -71,7 +72,11 @@ describeWith('interop: the npm start demo in Chromium', [CHROMIUM], () => {
       expect(stream.text.split('\n').filter((line) => line !== '').map((line) => line.replace(/ at .*$/, ''))).toEqual(['tick 1', 'tick 2', 'tick 3', 'tick 4', 'tick 5']);
       expect(stream.reads, 'the ticks arrived one by one').toBeGreaterThan(1);
 
-      await page.goto(`http://127.0.0.1:${port}/`, { waitUntil: 'load' });
+      // The live page (issue 6): it polls /metrics.json each second and draws its charts.
+      const live = await page.goto(`http://127.0.0.1:${port}/`, { waitUntil: 'load' });
+      expect(live?.headers()['content-type']).toBe('text/html; charset=utf-8');
+      await page.waitForFunction(`document.getElementById('status').textContent.includes('requests served')`, undefined, { timeout: 10_000 });
+      expect(await page.evaluate(`document.querySelectorAll('svg path').length`)).toBeGreaterThan(0);
       const shot = await summarizeScreenshot(page);
       expect(shot.bytes).toBeGreaterThan(500);
       expect(shot.colours, 'distinct colours in the screenshot: text on a background').toBeGreaterThan(1);

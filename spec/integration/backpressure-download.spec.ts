@@ -1,0 +1,260 @@
+// Issue 4, response side: res.stream() is a Writable whose write() returns
+// false while the socket is backed up, so a slow client bounds what the
+// server buffers; stream.pipeline() of a file through it arrives intact;
+// end(trailers) sends trailers. Real sockets on 127.0.0.1.
+
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, open, rm } from 'node:fs/promises';
+import type { Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { finished, pipeline } from 'node:stream/promises';
+import { Client } from 'undici';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { BodyWriter } from '../../lib/index.ts';
+import { connectRaw, KIB, kernelStreamBufferMax, MIB, Peak, ServerSockets, SOCKET_READ_BYTES, until, waitForDrain, writeAll } from './backpressure-support.ts';
+import { parseResponses, show } from './support/raw.ts';
+import { ServerPool, sha256 } from './support/server.ts';
+
+const servers = new ServerPool();
+let sockets: ServerSockets;
+let clients: Socket[] = [];
+let undiciClients: Client[] = [];
+
+beforeEach(() => {
+  sockets = new ServerSockets();
+});
+
+afterEach(async () => {
+  for (const client of clients) client.destroy();
+  clients = [];
+  await Promise.all(undiciClients.map((c) => c.destroy().catch(() => undefined)));
+  undiciClients = [];
+  sockets.dispose();
+  await servers.closeAll();
+});
+
+const CRLFCRLF = Buffer.from('\r\n\r\n');
+
+describe('response body backpressure (issue 4)', () => {
+  it('a handler writing 256 MiB to a slow reader: the server socket holds at most highWaterMark + one chunk, write() false is followed by drain', async () => {
+    const TOTAL_BYTES = 256 * MIB;
+    // The server-wide highWaterMark of response writers (the default, set explicitly).
+    const HWM = 64 * KIB;
+    // The handler writes 64 KiB pieces, like fs.createReadStream does.
+    const CHUNK_BYTES = 64 * KIB;
+    // The client reads 128 KiB every 5 ms (resume, count, pause): 2 048 ticks ≥ 10.2 s.
+    const READ_PER_TICK_BYTES = 128 * KIB;
+    const TICK_MS = 5;
+    // Timers on a shared 2-core machine run late; past this the test fails.
+    const BUDGET_MS = 45_000;
+    const SAMPLE_MS = 2;
+
+    let writer: BodyWriter | null = null;
+    let serverSocket: Socket | null = null;
+    let written = 0;
+    let bodyRead = 0;
+    let falses = 0;
+    let drainsAfterFalse = 0;
+    let handlerError: unknown;
+    const serverHash = createHash('sha256');
+    const peakSocket = new Peak();
+    const peakWriter = new Peak();
+    const peakHeld = new Peak();
+    const peakGap = new Peak();
+    const started = Date.now();
+
+    // socket: the server socket's write buffer (writableLength), reached
+    // through the 'net.server.socket' diagnostics channel; writer: the
+    // BodyWriter's own buffer; held: both together, every byte the server
+    // process holds for this response; gap: written by the handler minus read
+    // by the client = held + kernel buffers + the client's own read buffer.
+    const sample = (at: string): void => {
+      const socket = serverSocket;
+      const w = writer;
+      if (socket === null || w === null) return;
+      const where = `${at}, written ${written}`;
+      peakSocket.note(socket.writableLength, where);
+      peakWriter.note(w.writableLength, where);
+      peakHeld.note(socket.writableLength + w.writableLength, where);
+      peakGap.note(written - bodyRead, where);
+    };
+
+    const { server } = await servers.start({ highWaterMark: HWM }, async (_req, res) => {
+      try {
+        const w = res.header('content-length', TOTAL_BYTES).stream();
+        writer = w;
+        const pool = randomBytes(MIB);
+        for (let i = 0; written < TOTAL_BYTES; i++) {
+          if (Date.now() > started + BUDGET_MS) throw new Error(`handler still writing after ${BUDGET_MS} ms`);
+          const offset = ((i * 7919) % 240) * 4 * KIB;
+          const piece = pool.subarray(offset, offset + CHUNK_BYTES);
+          serverHash.update(piece);
+          written += piece.length;
+          const ok = w.write(piece);
+          sample('after write');
+          if (!ok) {
+            falses++;
+            await waitForDrain(w, BUDGET_MS);
+            drainsAfterFalse++;
+            sample('after drain');
+          }
+        }
+        w.end();
+        await finished(w);
+      } catch (error) {
+        handlerError = error;
+      }
+    });
+
+    const client = await connectRaw(server.port, { paused: true });
+    clients.push(client);
+    serverSocket = await sockets.waitForPeerOf(client);
+    const clientHash = createHash('sha256');
+    let head: Buffer | null = null;
+    let headBuf = Buffer.alloc(0);
+    let tickBytes = 0;
+    client.on('error', () => undefined);
+    client.on('data', (chunk: Buffer) => {
+      tickBytes += chunk.length;
+      let bodyPart = chunk;
+      if (head === null) {
+        headBuf = Buffer.concat([headBuf, chunk]);
+        const end = headBuf.indexOf(CRLFCRLF);
+        if (end < 0) return;
+        head = headBuf.subarray(0, end + 4);
+        bodyPart = headBuf.subarray(end + 4);
+      }
+      bodyRead += bodyPart.length;
+      clientHash.update(bodyPart);
+      if (tickBytes >= READ_PER_TICK_BYTES) client.pause();
+    });
+    const reader = setInterval(() => {
+      tickBytes = 0;
+      client.resume();
+    }, TICK_MS);
+    const sampler = setInterval(() => sample('interval'), SAMPLE_MS);
+    try {
+      await writeAll(client, 'GET /download HTTP/1.1\r\nHost: x\r\n\r\n');
+      const done = await until(() => bodyRead >= TOTAL_BYTES || handlerError !== undefined, BUDGET_MS - (Date.now() - started), 20);
+      expect(done, `download incomplete after ${BUDGET_MS} ms: read ${bodyRead}, written ${written}`).toBe(true);
+    } finally {
+      clearInterval(reader);
+      clearInterval(sampler);
+    }
+    const socket = serverSocket;
+    const socketBound = Math.max(HWM, socket.writableHighWaterMark) + CHUNK_BYTES;
+    // The handler writes only while write() returns true: the writer holds less than HWM + one chunk.
+    const writerBound = HWM + CHUNK_BYTES;
+    const heldBound = socketBound + writerBound;
+    // The client's own read buffer (its highWaterMark + one read) also sits between written and read.
+    const gapBound = kernelStreamBufferMax() + heldBound + client.readableHighWaterMark + SOCKET_READ_BYTES;
+    const report = [
+      `elapsed ${Date.now() - started} ms; write() false ${falses}×, drain after false ${drainsAfterFalse}×`,
+      `server socket writableLength peak ${peakSocket} (socket writableHighWaterMark ${socket.writableHighWaterMark})`,
+      `writer writableLength peak ${peakWriter}`,
+      `server-held peak ${peakHeld}`,
+      `written→read gap peak ${peakGap}`,
+    ].join('\n');
+    expect(handlerError, report).toBeUndefined();
+    expect(head === null ? '' : (head as Buffer).toString('latin1'), report).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(bodyRead, report).toBe(TOTAL_BYTES);
+    expect(clientHash.digest('hex'), report).toBe(serverHash.digest('hex'));
+    expect(peakSocket.samples, report).toBeGreaterThan(2_000);
+    expect(falses, `write() never returned false\n${report}`).toBeGreaterThan(0);
+    expect(drainsAfterFalse, `a write() false was not followed by 'drain'\n${report}`).toBe(falses);
+    expect(peakSocket.value, `socket.writableLength over max(highWaterMark, socket's) + one chunk = ${socketBound}\n${report}`).toBeLessThanOrEqual(socketBound);
+    expect(peakWriter.value, `writer buffer over ${writerBound}\n${report}`).toBeLessThanOrEqual(writerBound);
+    expect(peakHeld.value, `server-held over ${heldBound}\n${report}`).toBeLessThanOrEqual(heldBound);
+    expect(peakGap.value, `written-but-unread over ${gapBound}\n${report}`).toBeLessThanOrEqual(gapBound);
+  }, 60_000);
+});
+
+describe('stream.pipeline() through res.stream() (issue 4)', () => {
+  const FILE_BYTES = 64 * MIB;
+  let dir = '';
+  let file = '';
+  let fileSha = '';
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'rawhttp-backpressure-'));
+    file = join(dir, 'random-64MiB.bin');
+    const handle = await open(file, 'w');
+    const hash = createHash('sha256');
+    try {
+      for (let at = 0; at < FILE_BYTES; at += MIB) {
+        const piece = randomBytes(MIB);
+        hash.update(piece);
+        await handle.write(piece);
+      }
+    } finally {
+      await handle.close();
+    }
+    fileSha = hash.digest('hex');
+  });
+
+  afterAll(async () => {
+    if (dir !== '') await rm(dir, { recursive: true, force: true });
+  });
+
+  for (const framing of ['chunked', 'content-length'] as const) {
+    it(`pipeline(fs.createReadStream(64 MiB), res.stream()) arrives intact (${framing}, sha256 compared)`, async () => {
+      let handlerError: unknown;
+      const { server } = await servers.start({}, async (_req, res) => {
+        try {
+          if (framing === 'content-length') res.header('content-length', FILE_BYTES);
+          await pipeline(createReadStream(file), res.stream());
+        } catch (error) {
+          handlerError = error;
+        }
+      });
+      const client = new Client(server.url);
+      undiciClients.push(client);
+      const response = await client.request({ path: '/file', method: 'GET' });
+      const hash = createHash('sha256');
+      let length = 0;
+      for await (const chunk of response.body) {
+        hash.update(chunk as Buffer);
+        length += (chunk as Buffer).length;
+      }
+      expect(handlerError).toBeUndefined();
+      expect(response.statusCode).toBe(200);
+      if (framing === 'chunked') expect(response.headers['transfer-encoding']).toBe('chunked');
+      else expect(response.headers['content-length']).toBe(String(FILE_BYTES));
+      expect(length).toBe(FILE_BYTES);
+      expect(hash.digest('hex')).toBe(fileSha);
+    }, 30_000);
+  }
+});
+
+describe('trailers (issue 4)', () => {
+  it('BodyWriter end({ "x-checksum": … }) sends the trailer after the last chunk of a chunked response', async () => {
+    const data = randomBytes(100 * KIB);
+    const checksum = sha256(data);
+    const { server } = await servers.start({}, (_req, res) => {
+      const writer = res.header('trailer', 'x-checksum').stream();
+      writer.write(data.subarray(0, 50 * KIB));
+      writer.write(data.subarray(50 * KIB));
+      writer.end({ 'x-checksum': checksum });
+    });
+    const client = await connectRaw(server.port);
+    clients.push(client);
+    const chunks: Buffer[] = [];
+    client.on('data', (chunk: Buffer) => chunks.push(chunk));
+    await writeAll(client, 'GET /trailers HTTP/1.1\r\nHost: x\r\nTE: trailers\r\n\r\n');
+    await until(() => parseResponses(Buffer.concat(chunks)).responses.length === 1, 3_000);
+    const bytes = Buffer.concat(chunks);
+    const { responses, rest } = parseResponses(bytes);
+    expect(responses.length, show(bytes)).toBe(1);
+    const [response] = responses;
+    expect(response?.status).toBe(200);
+    expect(response?.header('transfer-encoding')).toBe('chunked');
+    expect(response?.body.equals(data), 'body differs').toBe(true);
+    expect(response?.trailers).toEqual([['x-checksum', checksum]]);
+    expect(rest.length, `bytes after the response ${show(rest)}`).toBe(0);
+    // The last data chunk's CRLF, the last-chunk, the trailer field, the final CRLF (RFC 9112 §7.1.2).
+    const tail = `\r\n0\r\nx-checksum: ${checksum}\r\n\r\n`;
+    expect(bytes.subarray(-tail.length).toString('latin1'), show(bytes.subarray(-200))).toBe(tail);
+  });
+});
