@@ -37,8 +37,10 @@ export class Request {
   readonly method: string;
   /** '1.1' (also for 1.x > 1) or '1.0'. */
   readonly version: '1.1' | '1.0';
-  /** Header fields; lookups are case-insensitive and decode on demand. */
-  readonly headers: HeaderView;
+  #headers: HeaderView | null = null;
+  #fields: Uint32Array;
+  #fieldCount: number;
+  #base: number;
   #buf: Buffer;
   #targetStart: number;
   #targetEnd: number;
@@ -50,7 +52,7 @@ export class Request {
   #maxBodyBytes: number;
   #channel: BodyChannel;
   // Body pieces that arrived before anyone asked for the stream.
-  #pending: Buffer[] = [];
+  #pending: Buffer[] | null = null;
   #pendingBytes = 0;
   #stream: Readable | null = null;
   #bodyEnded: boolean;
@@ -69,14 +71,21 @@ export class Request {
     this.#targetStart = init.base + head.targetStart;
     this.#targetEnd = init.base + head.targetEnd;
     this.#targetForm = head.targetForm;
-    const fields = head.fields.slice(0, head.fieldCount * FIELD_STRIDE);
-    this.headers = new HeaderView(init.buf, init.base, fields, head.fieldCount);
+    // The parser's offsets array is reused for the next head: keep a copy of ours.
+    this.#fields = head.fields.slice(0, head.fieldCount * FIELD_STRIDE);
+    this.#fieldCount = head.fieldCount;
+    this.#base = init.base;
     this.#contentLength = init.contentLength;
     this.#hasBody = init.hasBody;
     this.#bodyEnded = !init.hasBody;
     this.#highWaterMark = init.highWaterMark;
     this.#maxBodyBytes = init.maxBodyBytes;
     this.#channel = channel;
+  }
+
+  /** Header fields; lookups are case-insensitive and decode on demand. */
+  get headers(): HeaderView {
+    return (this.#headers ??= new HeaderView(this.#buf, this.#base, this.#fields, this.#fieldCount));
   }
 
   /** The request-target exactly as sent ('/path?x=1', or absolute-form, authority-form, '*'). */
@@ -154,8 +163,8 @@ export class Request {
     if (this.#stream === null && this.#bodyEnded && this.#bodyError === null && !this.#consumed) {
       // The whole body is already here: no stream needed.
       this.#consumed = true;
-      const pending = this.#pending;
-      this.#pending = [];
+      const pending = this.#pending ?? [];
+      this.#pending = null;
       if (this.#pendingBytes > limit) {
         this.#channel.onBodyAbandoned();
         throw new BodyTooLargeError(limit);
@@ -191,7 +200,7 @@ export class Request {
     if (this.#discarding) return true;
     const stream = this.#stream;
     if (stream !== null) return stream.push(view);
-    this.#pending.push(view);
+    (this.#pending ??= []).push(view);
     this.#pendingBytes += view.length;
     return this.#pendingBytes < this.#highWaterMark;
   }
@@ -213,7 +222,7 @@ export class Request {
   /** The connection drops whatever body remains: the handler is done without reading it. */
   discardBody(): void {
     this.#discarding = true;
-    this.#pending = [];
+    this.#pending = null;
     this.#pendingBytes = 0;
   }
 
@@ -237,8 +246,8 @@ export class Request {
       },
     });
     this.#stream = stream;
-    for (const piece of this.#pending) stream.push(piece);
-    this.#pending = [];
+    if (this.#pending !== null) for (const piece of this.#pending) stream.push(piece);
+    this.#pending = null;
     this.#pendingBytes = 0;
     if (this.#bodyError !== null) stream.destroy(this.#bodyError);
     else if (this.#bodyEnded) stream.push(null);
