@@ -54,11 +54,12 @@ export function decideFraming(head: ParsedHead): Framing | number {
     expectContinue = head.expectation === Expectation.Continue && body.kind !== 'None';
   }
 
-  return {
-    body,
-    keepAlive,
-    expectContinue,
-    // RFC 9110 §7.8: a server MUST ignore Upgrade received in an HTTP/1.0 request.
-    wantsUpgrade: isHttp11 && head.connectionUpgrade && head.upgradeField !== -1,
-  };
+  // RFC 9110 §7.8: a server MUST ignore Upgrade received in an HTTP/1.0 request.
+  const wantsUpgrade = isHttp11 && head.connectionUpgrade && head.upgradeField !== -1;
+  // The common bodiless requests share frozen answers: no allocation per request.
+  if (body === NO_BODY && !wantsUpgrade) return keepAlive ? BODILESS_KEEP_ALIVE : BODILESS_CLOSE;
+  return { body, keepAlive, expectContinue, wantsUpgrade };
 }
+
+const BODILESS_KEEP_ALIVE: Framing = Object.freeze({ body: NO_BODY, keepAlive: true, expectContinue: false, wantsUpgrade: false });
+const BODILESS_CLOSE: Framing = Object.freeze({ body: NO_BODY, keepAlive: false, expectContinue: false, wantsUpgrade: false });
