@@ -752,6 +752,14 @@ class Exchange implements ExchangeProgress, BodyChannel, ResponseChannel {
     this.#connection.resumeForBody(this);
   }
 
+  get remoteAddress(): string | undefined {
+    return this.#connection.socket.remoteAddress;
+  }
+
+  get remotePort(): number | undefined {
+    return this.#connection.socket.remotePort;
+  }
+
   onBodyAbandoned(): void {
     this.keepAlive = false;
     this.discarding = true;

@@ -14,6 +14,9 @@ export interface BodyChannel {
   onBodyDemand(): void;
   /** The consumer gave up on the body: what remains is unread, so the connection cannot be reused. */
   onBodyAbandoned(): void;
+  /** The peer's IP address and port, as the socket reports them. */
+  readonly remoteAddress: string | undefined;
+  readonly remotePort: number | undefined;
 }
 
 /** What the connection knows about a request when it hands it to the handler. */
@@ -81,6 +84,21 @@ export class Request {
     this.#highWaterMark = init.highWaterMark;
     this.#maxBodyBytes = init.maxBodyBytes;
     this.#channel = channel;
+  }
+
+  /** Whether the request has content (a Content-Length above 0, or chunked). */
+  get hasBody(): boolean {
+    return this.#hasBody;
+  }
+
+  /** The client's IP address (undefined once the socket is gone). */
+  get remoteAddress(): string | undefined {
+    return this.#channel.remoteAddress;
+  }
+
+  /** The client's TCP port (undefined once the socket is gone). */
+  get remotePort(): number | undefined {
+    return this.#channel.remotePort;
   }
 
   /** Header fields; lookups are case-insensitive and decode on demand. */

@@ -205,3 +205,18 @@ describe('framing of responses', () => {
     expect(raw.endsWith('bye')).toBe(true);
   });
 });
+
+describe('request facts', () => {
+  it('exposes hasBody and the peer address', async () => {
+    const seen: Array<[boolean, string | undefined, number | undefined]> = [];
+    const url = await start(async (req, res) => {
+      seen.push([req.hasBody, req.remoteAddress, req.remotePort]);
+      res.end(await req.text());
+    });
+    await (await request(url)).body.text();
+    await (await request(url, { method: 'POST', body: 'x' })).body.text();
+    expect(seen.map(([hasBody]) => hasBody)).toEqual([false, true]);
+    expect(seen[0]?.[1]).toBe('127.0.0.1');
+    expect(seen[0]?.[2]).toBeGreaterThan(0);
+  });
+});
