@@ -63,6 +63,8 @@ export type DeadlineKind = 'None' | 'Headers' | 'Request' | 'KeepAlive' | 'Linge
 
 // After our FIN, how long a peer may keep the socket half-open before we drop it.
 const LINGER_MS = 5_000;
+// Past this much batched text, writes go straight to the (corked) socket, where writableLength bounds them.
+const PENDING_TEXT_LIMIT = 64 * 1024;
 const CONTINUE_LINE = 'HTTP/1.1 100 Continue\r\n\r\n';
 
 /**
@@ -92,6 +94,8 @@ export class Connection {
   #requests = 0;
   #requestStartedAt = 0;
   #clockMs = 0;
+  // UTF-8 text written while a batch of input is handled, sent as one write at its end.
+  #pendingText = '';
   readonly #listeners = {
     data: (chunk: Buffer): void => this.#onSocketData(chunk),
     end: (): void => this.#onSocketEnd(),
@@ -147,6 +151,7 @@ export class Connection {
   /** Destroys the socket whatever it is doing, after handing the kernel what was already written. */
   destroy(): void {
     const socket = this.socket;
+    this.#flushText();
     while (socket.writableCorked > 0) socket.uncork();
     socket.destroy();
   }
@@ -273,6 +278,7 @@ export class Connection {
       if (this.#peerEnded) this.#onPeerEndedAndInputDone();
     } finally {
       this.#processing = false;
+      this.#flushText();
       socket.uncork();
     }
   }
@@ -304,6 +310,7 @@ export class Connection {
   #readHead(): boolean {
     // Do not start on the next request while the previous responses sit
     // unread in our socket buffer: that is what bounds a pipelining peer.
+    if (this.socket.writableLength + this.#pendingText.length > this.#options.highWaterMark) this.#flushText();
     if (this.socket.writableLength > this.#options.highWaterMark) {
       if (!this.#waitingForDrain) {
         this.#waitingForDrain = true;
@@ -399,6 +406,7 @@ export class Connection {
   // The socket leaves HTTP: no rawhttp listener, timer or buffer stays behind.
   #handOver(request: Request, takeover: UpgradeHandler): void {
     const socket = this.socket;
+    this.#flushText(); // earlier pipelined responses go before the new protocol's bytes
     const rest = this.#inputBytes === 0 ? Buffer.alloc(0) : Buffer.concat(this.#input).subarray(this.#inputOffset);
     socket.pause();
     socket.off('data', this.#listeners.data);
@@ -516,7 +524,7 @@ export class Connection {
   sendContinue(exchange: Exchange): void {
     if (!exchange.continuePending || exchange.headCommitted) return;
     exchange.continuePending = false;
-    this.socket.write(CONTINUE_LINE, 'latin1');
+    this.write(CONTINUE_LINE, 'latin1');
   }
 
   /** The response is complete; move on (next request, drain, or close). */
@@ -579,12 +587,29 @@ export class Connection {
   write(data: string | Uint8Array, encoding?: BufferEncoding): boolean {
     const socket = this.socket;
     if (socket.destroyed) return false;
+    if (this.#processing && encoding === 'utf8' && typeof data === 'string' && this.#pendingText.length < PENDING_TEXT_LIMIT) {
+      // Responses answered within one batch of input become one string and
+      // one write: cheaper than a writev of many small strings.
+      this.#pendingText += data;
+      return true;
+    }
+    this.#flushText();
     const ok = encoding === undefined ? socket.write(data) : socket.write(data, encoding);
     if (!ok) this.#metrics.writePaused();
     if (!ok && this.writeStallAt === 0 && this.#options.writeStallTimeoutMs > 0) {
       this.writeStallAt = this.#now() + this.#options.writeStallTimeoutMs;
     }
     return ok;
+  }
+
+  #flushText(): void {
+    const text = this.#pendingText;
+    if (text === '') return;
+    this.#pendingText = '';
+    if (!this.socket.write(text, 'utf8')) {
+      this.#metrics.writePaused();
+      if (this.writeStallAt === 0 && this.#options.writeStallTimeoutMs > 0) this.writeStallAt = this.#now() + this.#options.writeStallTimeoutMs;
+    }
   }
 
   /** Calls back once the socket buffer drains. */
@@ -671,6 +696,7 @@ export class Connection {
     this.#pausedForPipeline = false;
     this.#waitingForDrain = false;
     this.#updateFlow();
+    this.#flushText();
     if (!this.socket.writableEnded) this.socket.end();
     this.#arm('Linger', LINGER_MS);
   }
