@@ -75,14 +75,16 @@ sampler.unref();
 function read() {
   const snapshot = server.metrics.snapshot();
   const value = (name) => snapshot[name].series.reduce((sum, series) => sum + series.value, 0);
-  const duration = snapshot.rawhttp_request_duration_seconds.series[0];
+  // The duration histogram has one series per status class: add their buckets up.
+  const durations = snapshot.rawhttp_request_duration_seconds.series;
+  const counts = durations[0].counts.map((_, i) => durations.reduce((sum, series) => sum + series.counts[i], 0));
   return {
     at: Date.now(),
     requests: value('rawhttp_requests_total'),
     open: value('rawhttp_connections_open'),
     inFlight: value('rawhttp_requests_in_flight'),
-    le: duration.le,
-    counts: duration.counts,
+    le: durations[0].le,
+    counts,
   };
 }
 

@@ -184,6 +184,11 @@ export class Counter {
   get value(): number {
     return Number(this.#cells.read(this.#slot, -1));
   }
+
+  /** The value of one `shard`, or the sum over every thread with -1. */
+  read(shard: number): number {
+    return Number(this.#cells.read(this.#slot, shard));
+  }
 }
 
 /** A value that goes up and down; the exposed value is the sum of every thread's part. Obtain one from Metrics.gauge(). */
@@ -231,6 +236,11 @@ export class Gauge {
   /** The sum over every thread. */
   get value(): number {
     return Number(this.#cells.read(this.#slot, -1));
+  }
+
+  /** The value of one `shard`, or the sum over every thread with -1. */
+  read(shard: number): number {
+    return Number(this.#cells.read(this.#slot, shard));
   }
 }
 
@@ -296,8 +306,13 @@ export class Histogram {
 
   /** Observations so far, over every thread. */
   get count(): number {
+    return this.countIn(-1);
+  }
+
+  /** Observations in one `shard`, or over every thread with -1. */
+  countIn(shard: number): number {
     let count = 0n;
-    for (let i = 0; i <= this.#bounds.length; i++) count += this.#cells.read(this.#slot + i, -1);
+    for (let i = 0; i <= this.#bounds.length; i++) count += this.#cells.read(this.#slot + i, shard);
     return Number(count);
   }
 
@@ -370,7 +385,9 @@ interface Entry {
   /** Per child: 'a="x",b="y"' (no braces), '' without labels. */
   readonly labelTexts: readonly string[];
   readonly labelObjects: readonly Readonly<Record<string, string>>[];
-  readonly handle: Handle;
+  readonly handle: Handle | null;
+  /** For a derived metric: its value, computed when read. */
+  readonly compute: ((shard: number) => number) | null;
 }
 
 /** What prometheus() and snapshot() read: one metric's values, summed over all shards or of one. */
@@ -455,9 +472,38 @@ export class Metrics {
       | Family<Histogram, LabelSpec>;
   }
 
-  /** Describes every declared metric, in declaration order (for adopt() in another thread). */
+  /**
+   * Declares a counter or gauge that has no cells of its own: `compute(shard)`
+   * returns its value when read (shard -1: over every thread), e.g. a
+   * difference of two counters. It costs nothing until read, so a request
+   * path can update one counter where it would otherwise update two. Every
+   * thread that exposes it declares it in code (describe() leaves it out).
+   */
+  derived(name: string, help: string, type: 'counter' | 'gauge', compute: (shard: number) => number): void {
+    if (!METRIC_NAME.test(name)) throw new TypeError(`metric name ${JSON.stringify(name)} is not [a-zA-Z_:][a-zA-Z0-9_:]*`);
+    const print = fingerprint(JSON.stringify(['derived', type, name, help]));
+    const known = this.#byName.get(name);
+    if (known !== undefined) {
+      if (known.print !== print) throw new TypeError(`metric ${name} is already declared with another type or help`);
+      return;
+    }
+    const entry: Entry = {
+      descriptor: { type, name, help, labels: {}, buckets: [], scale: 1, slot: -1 },
+      print,
+      width: 0,
+      children: 1,
+      labelTexts: [''],
+      labelObjects: [{}],
+      handle: null,
+      compute,
+    };
+    this.#entries.push(entry);
+    this.#byName.set(name, entry);
+  }
+
+  /** Describes every declared metric with cells, in declaration order (for adopt() in another thread). */
   describe(): MetricDescriptor[] {
-    return this.#entries.map((entry) => entry.descriptor);
+    return this.#entries.filter((entry) => entry.compute === null).map((entry) => entry.descriptor);
   }
 
   /**
@@ -485,7 +531,7 @@ export class Metrics {
   /** Zeroes every gauge's part in `shard`: a thread that died leaves no open connections behind. */
   resetGauges(shard: number): void {
     for (const entry of this.#entries) {
-      if (entry.descriptor.type !== 'gauge') continue;
+      if (entry.descriptor.type !== 'gauge' || entry.compute !== null) continue;
       for (let i = 0; i < entry.children; i++) this.#cells.clear(entry.descriptor.slot + i, shard);
     }
   }
@@ -531,6 +577,7 @@ export class Metrics {
       throw new RangeError(`Metrics.read: no shard ${String(shard)}`);
     }
     return this.#entries.map((entry) => {
+      if (entry.compute !== null) return { descriptor: entry.descriptor, labelTexts: entry.labelTexts, values: [[BigInt(Math.round(entry.compute(shard)))]] };
       const values: bigint[][] = [];
       for (let child = 0; child < entry.children; child++) {
         const cells: bigint[] = [];
@@ -564,7 +611,7 @@ export class Metrics {
     const print = fingerprint(shape);
     const known = this.#byName.get(name);
     if (known !== undefined) {
-      if (known.print !== print) throw new TypeError(`metric ${name} is already declared with another type, help, labels or buckets`);
+      if (known.print !== print || known.handle === null) throw new TypeError(`metric ${name} is already declared with another type, help, labels or buckets`);
       return known.handle;
     }
     const width = type === 'histogram' ? buckets.length + 2 : 1;
@@ -587,6 +634,7 @@ export class Metrics {
       labelTexts: combos.map((combo) => labelNames.map((label, i) => `${label}="${escapeLabelValue(combo[i] as string)}"`).join(',')),
       labelObjects: combos.map((combo) => Object.fromEntries(labelNames.map((label, i) => [label, combo[i] as string]))),
       handle,
+      compute: null,
     };
     this.#entries.push(entry);
     this.#byName.set(name, entry);

@@ -5,7 +5,7 @@
 import type { Socket } from 'node:net';
 import type { Handler } from './connection.ts';
 import { Failure, FAILURES, type FailureCode } from './errors.ts';
-import { Metrics, type Counter, type Family, type Gauge, type Histogram } from './metrics.ts';
+import { Metrics, type Counter, type Gauge, type Histogram } from './metrics.ts';
 
 /** Options of serve() about metrics. */
 export interface ServerMetricsOptions {
@@ -21,15 +21,9 @@ export interface ServerMetricsOptions {
 
 /** Label values of rawhttp_requests_total{method}: the common methods, the rest as "other". */
 export const METHOD_LABELS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'CONNECT', 'TRACE', 'other'] as const;
-/**
- * Label values of rawhttp_requests_total{status}: the status class;
- * "upgraded" when the socket went to onUpgrade/onConnect; "aborted" when
- * the connection closed before the response completed.
- */
-export const STATUS_LABELS = ['2xx', '3xx', '4xx', '5xx', 'other', 'upgraded', 'aborted'] as const;
+/** Label values of rawhttp_request_duration_seconds{status}: the class of the status sent. */
+export const STATUS_LABELS = ['2xx', '3xx', '4xx', '5xx', 'other'] as const;
 const STATUS_OTHER = 4;
-const STATUS_UPGRADED = 5;
-const STATUS_ABORTED = 6;
 /** Label values of rawhttp_timeouts_total{kind}. */
 export const TIMEOUT_LABELS = ['headers', 'request', 'keep_alive', 'write_stall', 'linger'] as const;
 /** Which deadline expired, in the connection's words. */
@@ -45,6 +39,32 @@ const PARSE_FAILURES = (Object.values(Failure) as FailureCode[]).filter((f) => f
 
 /** Upper bounds of rawhttp_request_duration_seconds: 100 µs (a hello on loopback) to 10 s. */
 export const DURATION_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
+
+// The clock of the current event-loop turn. A clock read costs about as much
+// as all of a request's atomic adds, so a request that starts in a turn
+// where the clock was already read (by an earlier request's start or
+// finish) takes that reading: the time from which the server could have
+// worked on it, since its bytes were waiting when the turn began. The
+// reading is dropped at the turn's end (setImmediate runs in this turn's
+// check phase).
+let turnNow = -1;
+const endTurn = (): void => {
+  turnNow = -1;
+};
+
+function turnStart(): number {
+  if (turnNow < 0) {
+    turnNow = performance.now();
+    setImmediate(endTurn);
+  }
+  return turnNow;
+}
+
+function turnRead(): number {
+  const now = performance.now();
+  if (turnNow >= 0) turnNow = now;
+  return now;
+}
 
 function methodIndex(method: string): number {
   // Methods are interned by the parser: these compare as pointers.
@@ -80,21 +100,28 @@ function statusIndex(status: number): number {
  * ServerMetrics holds the handles of the built-in metrics in one registry.
  * Declaring them again in the same registry (a second server, a worker
  * thread) returns the same cells.
+ *
+ * A request costs three atomic additions: its method's counter when it
+ * starts, a bucket and the sum of its status class's duration histogram
+ * when it completes. Every atomic write is a full memory barrier, so the
+ * in-flight gauge and the keep-alive reuse counter are derived when read
+ * (started minus finished) instead of being written per request.
  */
 export class ServerMetrics {
   readonly registry: Metrics;
   readonly accepted: Counter;
   readonly open: Gauge;
-  readonly inFlight: Gauge;
-  readonly duration: Histogram;
+  /** By METHOD_LABELS index. */
+  readonly requests: readonly Counter[];
+  /** By STATUS_LABELS index. */
+  readonly durations: readonly Histogram[];
+  readonly aborted: Counter;
+  readonly upgraded: Counter;
+  readonly used: Counter;
   readonly received: Counter;
   readonly sent: Counter;
-  readonly reuses: Counter;
-  /** By METHOD_LABELS index × STATUS_LABELS.length + STATUS_LABELS index. */
-  readonly requests: readonly Counter[];
   /** By failure code (sparse: timeouts have none). */
   readonly parseErrors: readonly (Counter | undefined)[];
-  readonly timeouts: Family<Counter, { kind: typeof TIMEOUT_LABELS }>;
   readonly timeoutByKind: readonly Counter[];
   readonly readPauses: Counter;
   readonly writePauses: Counter;
@@ -103,16 +130,17 @@ export class ServerMetrics {
     this.registry = registry;
     this.accepted = registry.counter('rawhttp_connections_accepted_total', 'TCP connections accepted.');
     this.open = registry.gauge('rawhttp_connections_open', 'TCP connections open now.');
-    const requests = registry.counter('rawhttp_requests_total', 'Requests by method and status class of their response; "upgraded": handed to onUpgrade/onConnect; "aborted": the connection closed first.', {
-      method: METHOD_LABELS,
-      status: STATUS_LABELS,
-    });
-    this.requests = Array.from({ length: requests.size }, (_, i) => requests.at(i));
-    this.duration = registry.histogram('rawhttp_request_duration_seconds', 'Time from a request head to the end of its response, for completed responses.', {
-      buckets: DURATION_BUCKETS,
-      scale: 1e6,
-    });
-    this.inFlight = registry.gauge('rawhttp_requests_in_flight', 'Requests received whose response has not completed.');
+    this.used = registry.counter('rawhttp_connections_used_total', 'Connections that carried at least one request.');
+    const requests = registry.counter('rawhttp_requests_total', 'Requests received (head parsed), by method.', { method: METHOD_LABELS });
+    this.requests = METHOD_LABELS.map((method) => requests.labels({ method }));
+    const durations = registry.histogram(
+      'rawhttp_request_duration_seconds',
+      'Time from the event-loop turn that read a request head to the end of its response, by status class; _count is the number of responses.',
+      { buckets: DURATION_BUCKETS, scale: 1e6, labels: { status: STATUS_LABELS } },
+    );
+    this.durations = STATUS_LABELS.map((status) => durations.labels({ status }));
+    this.aborted = registry.counter('rawhttp_requests_aborted_total', 'Requests whose connection closed before their response completed.');
+    this.upgraded = registry.counter('rawhttp_upgrades_total', 'Requests whose socket went to onUpgrade or onConnect.');
     this.received = registry.counter('rawhttp_received_bytes_total', 'Bytes read from client sockets.');
     this.sent = registry.counter('rawhttp_sent_bytes_total', 'Bytes written to client sockets.');
     const parseErrors = registry.counter('rawhttp_parse_errors_total', 'Requests refused as malformed or over a limit, by error code.', {
@@ -121,14 +149,23 @@ export class ServerMetrics {
     const byFailure: (Counter | undefined)[] = [];
     PARSE_FAILURES.forEach((failure, i) => (byFailure[failure] = parseErrors.at(i)));
     this.parseErrors = byFailure;
-    this.timeouts = registry.counter('rawhttp_timeouts_total', 'Deadlines that expired, by kind.', { kind: TIMEOUT_LABELS });
-    this.timeoutByKind = TIMEOUT_LABELS.map((kind) => this.timeouts.labels({ kind }));
+    const timeouts = registry.counter('rawhttp_timeouts_total', 'Deadlines that expired, by kind.', { kind: TIMEOUT_LABELS });
+    this.timeoutByKind = TIMEOUT_LABELS.map((kind) => timeouts.labels({ kind }));
     const pauses = registry.counter('rawhttp_backpressure_pauses_total', 'Backpressure: "read" = socket paused for a slow handler or pipelining bound; "write" = a write found the client reading slowly.', {
       direction: ['read', 'write'],
     });
     this.readPauses = pauses.labels({ direction: 'read' });
     this.writePauses = pauses.labels({ direction: 'write' });
-    this.reuses = registry.counter('rawhttp_keepalive_reuses_total', 'Requests served on a connection that had already served one.');
+    const sum = (handles: readonly Counter[], shard: number): number => handles.reduce((total, handle) => total + handle.read(shard), 0);
+    // Finished first, then started: a request that completes between the two reads never makes the gauge negative.
+    registry.derived('rawhttp_requests_in_flight', 'Requests received whose response has not completed (started minus finished).', 'gauge', (shard) => {
+      const finished = this.durations.reduce((total, h) => total + h.countIn(shard), 0) + this.aborted.read(shard) + this.upgraded.read(shard);
+      return sum(this.requests, shard) - finished;
+    });
+    registry.derived('rawhttp_keepalive_reuses_total', 'Requests served on a connection that had already served one.', 'counter', (shard) => {
+      const first = this.used.read(shard);
+      return sum(this.requests, shard) - first;
+    });
   }
 
   /** Counts an accepted connection and returns its tracker; dispose the tracker when the socket closes. */
@@ -140,21 +177,22 @@ export class ServerMetrics {
 /**
  * ConnectionMetrics is one connection's view: plain per-connection numbers
  * (request start, byte marks) that reach the shared cells only when a
- * request completes (byte counts: at most once a second) or the connection
- * closes. Disposing it is the close:
- * `using` in the socket's close handler puts the open and in-flight gauges
- * back on every path, thrown errors included. Dispose is idempotent.
+ * request starts or completes (byte counts: at most once a second) and when
+ * the connection closes. Disposing it is the close: `using` in the socket's
+ * close handler puts the open-connections gauge back (and counts a request
+ * still in flight as aborted) on every path, thrown errors included.
+ * Dispose is idempotent.
  */
 export class ConnectionMetrics implements Disposable {
   readonly #m: ServerMetrics;
   readonly #socket: Socket;
   #bytesRead = 0;
   #bytesWritten = 0;
-  #requests = 0;
-  // Index into METHOD_LABELS of the request in flight; -1 when none.
-  #method = -1;
-  #startedAt = 0;
   #bytesAddedAt = 0;
+  #used = false;
+  // A request is in flight; its start time (performance.now()).
+  #busy = false;
+  #startedAt = 0;
   #open = true;
 
   constructor(metrics: ServerMetrics, socket: Socket) {
@@ -167,19 +205,22 @@ export class ConnectionMetrics implements Disposable {
   /** A request head was parsed and its exchange begins. */
   requestStarted(method: string): void {
     const m = this.#m;
-    if (this.#method !== -1) this.#endRequest(STATUS_ABORTED);
-    this.#method = methodIndex(method);
-    this.#startedAt = performance.now();
-    if (this.#requests++ > 0) m.reuses.inc();
-    m.inFlight.inc();
+    if (this.#busy) m.aborted.inc();
+    this.#busy = true;
+    this.#startedAt = turnStart();
+    (m.requests[methodIndex(method)] as Counter).inc();
+    if (!this.#used) {
+      this.#used = true;
+      m.used.inc();
+    }
   }
 
   /** The whole response was handed to the socket. */
   requestFinished(status: number): void {
-    if (this.#method === -1) return;
-    const now = performance.now();
-    this.#m.duration.observeScaled(Math.round((now - this.#startedAt) * 1000));
-    this.#endRequest(statusIndex(status));
+    if (!this.#busy) return;
+    this.#busy = false;
+    const now = turnRead();
+    (this.#m.durations[statusIndex(status)] as Histogram).observeScaled(Math.round((now - this.#startedAt) * 1000));
     // Reading the socket's byte counts costs more than the rest of this
     // method (bytesWritten walks the write queue): at most once a second
     // per connection keeps live byte rates while sparing the request path.
@@ -191,7 +232,10 @@ export class ConnectionMetrics implements Disposable {
 
   /** The socket left HTTP (onUpgrade / onConnect): the request counts as upgraded and the connection as closed. */
   handedOver(): void {
-    if (this.#method !== -1) this.#endRequest(STATUS_UPGRADED);
+    if (this.#busy) {
+      this.#busy = false;
+      this.#m.upgraded.inc();
+    }
     this[Symbol.dispose]();
   }
 
@@ -221,18 +265,14 @@ export class ConnectionMetrics implements Disposable {
     this.#open = false;
     const m = this.#m;
     try {
-      if (this.#method !== -1) this.#endRequest(STATUS_ABORTED);
+      if (this.#busy) {
+        this.#busy = false;
+        m.aborted.inc();
+      }
       this.#addBytes();
     } finally {
       m.open.dec();
     }
-  }
-
-  #endRequest(status: number): void {
-    const m = this.#m;
-    (m.requests[this.#method * STATUS_LABELS.length + status] as Counter).inc();
-    this.#method = -1;
-    m.inFlight.dec();
   }
 
   // The socket keeps the per-connection byte counts; we add what is new since the last mark.

@@ -136,6 +136,30 @@ describe('Metrics: counters, gauges, labels', () => {
   });
 });
 
+describe('Metrics: derived metrics', () => {
+  it('computes a derived gauge when read, per shard and summed, and exposes it like any gauge', () => {
+    const a = new Metrics({ shards: 2 });
+    const b = new Metrics({ buffer: a.buffer, shard: 1 });
+    const startedA = a.counter('started_total', 'S.');
+    const finishedA = a.counter('finished_total', 'F.');
+    b.counter('started_total', 'S.').add(5);
+    b.counter('finished_total', 'F.').add(2);
+    startedA.add(3);
+    finishedA.add(3);
+    const pending = (shard: number): number => startedA.read(shard) - finishedA.read(shard);
+    a.derived('pending', 'Started minus finished.', 'gauge', pending);
+    a.derived('pending', 'Started minus finished.', 'gauge', pending);
+    expect(a.snapshot()['pending']).toEqual({ type: 'gauge', help: 'Started minus finished.', series: [{ labels: {}, value: 3 }] });
+    expect(a.snapshot(0)['pending']?.series[0]).toEqual({ labels: {}, value: 0 });
+    expect(a.snapshot(1)['pending']?.series[0]).toEqual({ labels: {}, value: 3 });
+    expect(parseExposition(a.prometheus()).get('pending')).toMatchObject({ type: 'gauge', samples: [{ name: 'pending', labels: {}, value: 3 }] });
+    expect(a.describe().map((d) => d.name)).toEqual(['started_total', 'finished_total']);
+    expect(() => a.derived('pending', 'Other help.', 'gauge', pending)).toThrow(TypeError);
+    expect(() => a.counter('pending', 'x')).not.toThrow(); // pending_total: another name
+    expect(() => a.gauge('pending', 'Started minus finished.')).toThrow(TypeError);
+  });
+});
+
 describe('Metrics: shards and threads', () => {
   it('sums shards on read and reads one shard alone', () => {
     const main = new Metrics({ shards: 3 });

@@ -161,7 +161,6 @@ describe.skipIf(prometheus.skip)('a real Prometheus server scraping metricsPath'
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
     expect(seen, `Prometheus's sum(rawhttp_requests_total{method="PUT"}): got vs want; its log:\n${logs}`).toBe(SENT);
-    expect(await query('sum(rawhttp_requests_total{job="rawhttp",method="PUT",status="2xx"})')).toBe(SENT);
     expect(await query('up{job="rawhttp"}')).toBe(1);
     // The histogram is usable by PromQL: a median exists once requests were timed.
     const median = await query('histogram_quantile(0.5, sum by (le) (rawhttp_request_duration_seconds_bucket{job="rawhttp"}))');
