@@ -23,43 +23,25 @@ import {
   until,
   waitForDrain,
   writeAll,
+  RawClients,
 } from './backpressure-support.ts';
 import { parseResponses, show } from './support/raw.ts';
 import { ServerPool } from './support/server.ts';
 
 const servers = new ServerPool();
 let sockets: ServerSockets;
-let clients: Socket[] = [];
+const clients = new RawClients();
 
 beforeEach(() => {
   sockets = new ServerSockets();
 });
 
 afterEach(async () => {
-  for (const client of clients) client.destroy();
-  clients = [];
+  clients.destroyAll();
   sockets.dispose();
   await servers.closeAll();
 });
 
-/** Connects a raw client that records what it receives; destroyed in afterEach. */
-async function rawClient(port: number): Promise<{ socket: Socket; received: () => Buffer; ended: () => boolean }> {
-  const socket = await connectRaw(port);
-  clients.push(socket);
-  const chunks: Buffer[] = [];
-  let ended = false;
-  socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-  socket.on('end', () => {
-    ended = true;
-  });
-  socket.on('close', () => {
-    ended = true;
-  });
-  socket.on('error', () => {
-    // EPIPE / ECONNRESET once the server has closed: the assertions look at what arrived.
-  });
-  return { socket, received: () => Buffer.concat(chunks), ended: () => ended };
-}
 
 describe('bounded pipelining (issue 4)', () => {
   it('10 000 pipelined GETs written without reading: the server pauses, holds bounded memory, then answers all in order', async () => {
@@ -101,7 +83,7 @@ describe('bounded pipelining (issue 4)', () => {
     requests.length = 0;
 
     const client = await connectRaw(server.port, { paused: true });
-    clients.push(client);
+    clients.track(client);
     client.on('error', () => undefined);
     const serverSocket = await sockets.waitForPeerOf(client);
     const liveBefore = liveBytesAfterGc();
@@ -178,7 +160,7 @@ describe('unread request bodies (issue 4)', () => {
     const { server } = await servers.start({ maxDrainBytes: MAX_DRAIN_BYTES }, (_req, res) => {
       res.status(200).end('ignored');
     });
-    const client = await rawClient(server.port);
+    const client = await clients.open(server.port);
     await writeAll(client.socket, `POST /ignore HTTP/1.1\r\nHost: x\r\nContent-Length: ${BODY_BYTES}\r\n\r\n`);
     const piece = Buffer.alloc(PIECE_BYTES, 'b');
     for (let sent = 0; sent < BODY_BYTES && !client.ended() && !client.socket.destroyed; sent += PIECE_BYTES) {
@@ -200,7 +182,7 @@ describe('unread request bodies (issue 4)', () => {
         paths.push(req.path);
         res.status(200).end(`answer ${paths.length}`);
       });
-      const client = await rawClient(server.port);
+      const client = await clients.open(server.port);
       const head = `POST /ignore HTTP/1.1\r\nHost: x\r\nContent-Length: ${BODY_BYTES}\r\n\r\n`;
       const body = Buffer.alloc(BODY_BYTES, 'b');
       if (timing === 'sent with the head') {
@@ -435,7 +417,7 @@ describe('clients that go away (issue 4)', () => {
         signalReason = req.signal.reason;
       }
     });
-    const client = await rawClient(server.port);
+    const client = await clients.open(server.port);
     await writeAll(client.socket, `POST /body HTTP/1.1\r\nHost: x\r\nContent-Length: ${MIB}\r\n\r\n${'b'.repeat(KIB)}`);
     await until(() => server.connections === 1, 1_000);
     await sleep(20);
@@ -462,7 +444,7 @@ describe('clients that go away (issue 4)', () => {
       writer.end();
     });
     const client = await connectRaw(server.port);
-    clients.push(client);
+    clients.track(client);
     const serverSocket = await sockets.waitForPeerOf(client);
     const counter = new ResponseCounter();
     client.on('data', (chunk: Buffer) => counter.push(chunk));

@@ -255,3 +255,45 @@ export class ResponseCounter {
     this.#pending = pos === data.length ? Buffer.alloc(0) : Buffer.from(data.subarray(pos));
   }
 }
+
+/** A raw client and what it has received so far. */
+export interface RawClient {
+  readonly socket: Socket;
+  received(): Buffer;
+  ended(): boolean;
+}
+
+/** Raw node:net clients that record what they receive; destroyAll() in afterEach. */
+export class RawClients {
+  #sockets: Socket[] = [];
+
+  /** Connects to 127.0.0.1:port and starts recording. */
+  async open(port: number): Promise<RawClient> {
+    const socket = await connectRaw(port);
+    this.#sockets.push(socket);
+    const chunks: Buffer[] = [];
+    let ended = false;
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('end', () => {
+      ended = true;
+    });
+    socket.on('close', () => {
+      ended = true;
+    });
+    socket.on('error', () => {
+      // EPIPE / ECONNRESET once the server has closed: the assertions look at what arrived.
+    });
+    return { socket, received: () => Buffer.concat(chunks), ended: () => ended };
+  }
+
+  /** Takes a socket connected elsewhere into the set destroyed by destroyAll(). */
+  track(socket: Socket): Socket {
+    this.#sockets.push(socket);
+    return socket;
+  }
+
+  destroyAll(): void {
+    for (const socket of this.#sockets) socket.destroy();
+    this.#sockets = [];
+  }
+}

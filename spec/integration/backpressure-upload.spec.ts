@@ -10,7 +10,6 @@ import { request } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BodyTooLargeError } from '../../lib/index.ts';
 import {
-  connectRaw,
   KIB,
   kernelStreamBufferMax,
   MIB,
@@ -21,43 +20,25 @@ import {
   until,
   waitForDrain,
   writeAll,
+  RawClients,
 } from './backpressure-support.ts';
 import { parseResponses, show } from './support/raw.ts';
 import { ServerPool } from './support/server.ts';
 
 const servers = new ServerPool();
 let sockets: ServerSockets;
-let clients: Socket[] = [];
+const clients = new RawClients();
 
 beforeEach(() => {
   sockets = new ServerSockets();
 });
 
 afterEach(async () => {
-  for (const client of clients) client.destroy();
-  clients = [];
+  clients.destroyAll();
   sockets.dispose();
   await servers.closeAll();
 });
 
-/** Connects a raw client that records what it receives; destroyed in afterEach. */
-async function rawClient(port: number): Promise<{ socket: Socket; received: () => Buffer; ended: () => boolean }> {
-  const socket = await connectRaw(port);
-  clients.push(socket);
-  const chunks: Buffer[] = [];
-  let ended = false;
-  socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-  socket.on('end', () => {
-    ended = true;
-  });
-  socket.on('close', () => {
-    ended = true;
-  });
-  socket.on('error', () => {
-    // EPIPE / ECONNRESET once the server has closed: the assertions look at what arrived.
-  });
-  return { socket, received: () => Buffer.concat(chunks), ended: () => ended };
-}
 
 describe('request body backpressure (issue 4)', () => {
   it('a 256 MiB upload to a handler reading 64 KiB every 5 ms: the server holds a bounded number of bytes for it, sampled throughout', async () => {
@@ -135,7 +116,7 @@ describe('request body backpressure (issue 4)', () => {
       res.status(200).end(JSON.stringify({ consumed, sha256: serverHash.digest('hex') }));
     });
 
-    const client = await rawClient(server.port);
+    const client = await clients.open(server.port);
     serverSocket = await sockets.waitForPeerOf(client.socket);
     const sampler = setInterval(() => sample('interval'), SAMPLE_MS);
     const clientHash = createHash('sha256');
@@ -205,7 +186,7 @@ describe('size-capped readers (issue 4)', () => {
         throw error;
       }
     });
-    const client = await rawClient(server.port);
+    const client = await clients.open(server.port);
     const serverSocket = await sockets.waitForPeerOf(client.socket);
     const head = `POST /bytes HTTP/1.1\r\nHost: x\r\nContent-Length: ${ANNOUNCED_BYTES}\r\n\r\n`;
     await writeAll(client.socket, head);
@@ -236,7 +217,7 @@ describe('size-capped readers (issue 4)', () => {
         throw error;
       }
     });
-    const client = await rawClient(server.port);
+    const client = await clients.open(server.port);
     await writeAll(client.socket, 'POST /bytes HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n');
     const data = randomBytes(CHUNK_BYTES);
     const framed = Buffer.concat([Buffer.from(`${CHUNK_BYTES.toString(16)}\r\n`), data, Buffer.from('\r\n')]);
@@ -301,7 +282,7 @@ describe('per-request highWaterMark (issue 4)', () => {
       res.end(String((await req.bytes()).length));
     });
 
-    const client = await rawClient(server.port);
+    const client = await clients.open(server.port);
     serverSocket = await sockets.waitForPeerOf(client.socket);
     const head = `POST /small HTTP/1.1\r\nHost: x\r\nContent-Length: ${BODY_BYTES}\r\n\r\n`;
     headBytes = head.length;
