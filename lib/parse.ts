@@ -10,8 +10,8 @@ import {
   CR,
   DIGIT_0,
   DIGIT_9,
+  DEL,
   DOT,
-  FIELD_VALUE,
   HEX_VALUE,
   HOST_IP_LITERAL,
   HOST_NAME,
@@ -446,12 +446,13 @@ function parseFieldLine(buf: Uint8Array, lineStart: number, lineEnd: number, bas
   if (nameEnd < 0) return nameEnd;
   let valueStart = nameEnd + 1;
   while (valueStart < lineEnd && (buf[valueStart] === SP || buf[valueStart] === HTAB)) valueStart++;
-  let valueEnd = valueStart;
+  // field-vchar / SP / HTAB (RFC 9110 §5.5): every byte but the CTLs and DEL.
   for (let i = valueStart; i < lineEnd; i++) {
     const byte = buf[i] as number;
-    if (FIELD_VALUE[byte] !== 1) return -Failure.BadFieldValue;
-    if (byte !== SP && byte !== HTAB) valueEnd = i + 1;
+    if (byte < SP ? byte !== HTAB : byte === DEL) return -Failure.BadFieldValue;
   }
+  let valueEnd = lineEnd;
+  while (valueEnd > valueStart && (buf[valueEnd - 1] === SP || buf[valueEnd - 1] === HTAB)) valueEnd--;
   const index = head.fieldCount++;
   const at = index * FIELD_STRIDE;
   const fields = head.fields;
