@@ -4,6 +4,7 @@
 // Owns the HttpState; all error→status mapping happens in #reject.
 
 import type { Socket } from 'node:net';
+import { REASON_PHRASES } from './constants.ts';
 import { ChunkedDecoder, LengthDecoder, type BodyDecoder } from './decode.ts';
 import { encodeErrorResponse, type DateCache } from './encode.ts';
 import { ClientGoneError, Failure, FAILURES, HttpError, ProtocolError, type FailureCode } from './errors.ts';
@@ -715,19 +716,8 @@ export class Connection {
 }
 
 function statusText(status: number): string {
-  return status === 500 ? 'Internal Server Error' : (FAILURES_BY_STATUS.get(status) ?? 'Error');
+  return REASON_PHRASES[status] ?? 'Error';
 }
-
-const FAILURES_BY_STATUS = new Map<number, string>([
-  [400, 'Bad Request'],
-  [408, 'Request Timeout'],
-  [413, 'Content Too Large'],
-  [414, 'URI Too Long'],
-  [417, 'Expectation Failed'],
-  [431, 'Request Header Fields Too Large'],
-  [501, 'Not Implemented'],
-  [505, 'HTTP Version Not Supported'],
-]);
 
 interface ExchangeInit extends RequestInit {
   readonly expectContinue: boolean;

@@ -154,30 +154,23 @@ function roundUp(value: number, multiple: number): number {
   return Math.ceil(value / multiple) * multiple;
 }
 
-/** A monotonically increasing count. Obtain one from Metrics.counter(). */
-export class Counter {
-  readonly #array: BigInt64Array;
-  readonly #at: number;
+/** One metric cell: this thread's slot for writes, every shard for reads. */
+abstract class SharedCell {
+  protected readonly array: BigInt64Array;
+  protected readonly at: number;
   readonly #cells: Cells;
   readonly #slot: number;
 
-  /** @internal Use Metrics.counter(). */
   constructor(cells: Cells, slot: number) {
     this.#cells = cells;
     this.#slot = slot;
-    this.#array = cells.array;
-    this.#at = cells.own(slot);
+    this.array = cells.array;
+    this.at = cells.own(slot);
   }
 
   /** Adds one. */
   inc(): void {
-    Atomics.add(this.#array, this.#at, 1n);
-  }
-
-  /** Adds `amount`, a non-negative integer; throws RangeError otherwise (BigInt refuses fractions). */
-  add(amount: number): void {
-    if (!(amount >= 0)) throw new RangeError(`Counter.add: amount must be a non-negative integer, got ${String(amount)}`);
-    Atomics.add(this.#array, this.#at, BigInt(amount));
+    Atomics.add(this.array, this.at, 1n);
   }
 
   /** The sum over every thread. */
@@ -191,37 +184,29 @@ export class Counter {
   }
 }
 
+/** A monotonically increasing count. Obtain one from Metrics.counter(). */
+export class Counter extends SharedCell {
+  /** Adds `amount`, a non-negative integer; throws RangeError otherwise (BigInt refuses fractions). */
+  add(amount: number): void {
+    if (!(amount >= 0)) throw new RangeError(`Counter.add: amount must be a non-negative integer, got ${String(amount)}`);
+    Atomics.add(this.array, this.at, BigInt(amount));
+  }
+}
+
 /** A value that goes up and down; the exposed value is the sum of every thread's part. Obtain one from Metrics.gauge(). */
-export class Gauge {
-  readonly #array: BigInt64Array;
-  readonly #at: number;
-  readonly #cells: Cells;
-  readonly #slot: number;
-
-  /** @internal Use Metrics.gauge(). */
-  constructor(cells: Cells, slot: number) {
-    this.#cells = cells;
-    this.#slot = slot;
-    this.#array = cells.array;
-    this.#at = cells.own(slot);
-  }
-
-  inc(): void {
-    Atomics.add(this.#array, this.#at, 1n);
-  }
-
+export class Gauge extends SharedCell {
   dec(): void {
-    Atomics.sub(this.#array, this.#at, 1n);
+    Atomics.sub(this.array, this.at, 1n);
   }
 
   /** Adds `amount`, an integer (negative lowers the gauge). */
   add(amount: number): void {
-    Atomics.add(this.#array, this.#at, BigInt(amount));
+    Atomics.add(this.array, this.at, BigInt(amount));
   }
 
   /** Sets this thread's part to `value`, an integer; other threads' parts still add to it. */
   set(value: number): void {
-    Atomics.store(this.#array, this.#at, BigInt(value));
+    Atomics.store(this.array, this.at, BigInt(value));
   }
 
   /**
@@ -231,16 +216,6 @@ export class Gauge {
    */
   track(): GaugeLease {
     return new GaugeLease(this);
-  }
-
-  /** The sum over every thread. */
-  get value(): number {
-    return Number(this.#cells.read(this.#slot, -1));
-  }
-
-  /** The value of one `shard`, or the sum over every thread with -1. */
-  read(shard: number): number {
-    return Number(this.#cells.read(this.#slot, shard));
   }
 }
 

@@ -14,7 +14,8 @@ import type { Server as HttpServer } from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
 import { serve, type Server } from '../lib/server.ts';
 import { CASES, type Case, type CaseOptions } from './conformance/cases.ts';
-import { cutPieces, modelLimits, runModel } from './conformance/model.ts';
+import { modelLimits, runModel } from './conformance/model.ts';
+import { cutPieces } from './support/split.ts';
 import { expectsClose, mismatch, project, summarize, type Observed } from './conformance/outcome.ts';
 import { rawhttpEcho, sendPieces, startNodeServer } from './conformance/wire.ts';
 

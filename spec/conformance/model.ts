@@ -12,6 +12,7 @@ import { decideFraming } from '../../lib/framing.ts';
 import { FIELD_STRIDE, INCOMPLETE, ParsedHead, parseHead } from '../../lib/parse.ts';
 import type { CaseOptions } from './cases.ts';
 import type { Echo, Observed } from './outcome.ts';
+import { cutPieces } from '../support/split.ts';
 
 /** The limits a model run enforces: the server defaults overridden by the case's options. */
 export type ModelLimits = Required<CaseOptions>;
@@ -28,17 +29,6 @@ export function modelLimits(options: CaseOptions = {}): ModelLimits {
   };
 }
 
-/** Cuts `input` at ascending offsets `cuts`; every piece is its own Buffer. */
-export function cutPieces(input: Buffer, cuts: readonly number[]): Buffer[] {
-  const out: Buffer[] = [];
-  let from = 0;
-  for (const at of cuts) {
-    out.push(Buffer.from(input.subarray(from, at)));
-    from = at;
-  }
-  out.push(Buffer.from(input.subarray(from)));
-  return out;
-}
 
 interface BodyPhase {
   readonly echo: Omit<Echo, 'body' | 'bodyLength' | 'trailers'>;
