@@ -356,17 +356,20 @@ async function micro(): Promise<MicroResult> {
   const { Metrics } = (await import(distUrl('metrics.js'))) as typeof import('../lib/metrics.ts');
   const { ServerMetrics, NO_METRICS } = (await import(distUrl('server-metrics.js'))) as typeof import('../lib/server-metrics.ts');
   const socket = { bytesRead: 0, bytesWritten: 0 } as unknown as import('node:net').Socket;
-  const run = (recorder: { connectionOpened(s: import('node:net').Socket): { requestStarted(m: string): void; requestFinished(s: number): void } }): number => {
+  const run = (recorder: { connectionOpened(s: import('node:net').Socket): { requestStarted(m: string, nowMs: number): void; requestFinished(s: number): void } }): number => {
     const tracker = recorder.connectionOpened(socket);
     const fake = socket as unknown as { bytesRead: number; bytesWritten: number };
     const N = 2_000_000;
+    // The start time is the connection's clock reading for the input chunk,
+    // taken with or without metrics (deadlines and the Date line use it).
+    const chunkClock = performance.now();
     for (let i = 0; i < 200_000; i++) {
-      tracker.requestStarted('GET');
+      tracker.requestStarted('GET', chunkClock);
       tracker.requestFinished(200);
     }
     const started = process.hrtime.bigint();
     for (let i = 0; i < N; i++) {
-      tracker.requestStarted('GET');
+      tracker.requestStarted('GET', chunkClock);
       fake.bytesRead += 40;
       fake.bytesWritten += 120;
       tracker.requestFinished(200);
@@ -416,7 +419,7 @@ function report(costs: CostResult[], paired: PairedResult[], multi: { node: stri
     );
   }
   lines.push('');
-  lines.push(`Goal: under 3 %. In-process, the metrics work of one request (start + finish: two clock reads, the method counter, the status class's duration histogram) costs **${microResult.nsPerRequest.toFixed(0)} ns** (${microResult.nsPerRequestOff.toFixed(0)} ns with \`metrics: false\`);`);
+  lines.push(`Goal: under 3 %. In-process, the metrics work of one request (start + finish: one clock read at the finish, the method counter, the status class's duration histogram) costs **${microResult.nsPerRequest.toFixed(0)} ns** (${microResult.nsPerRequestOff.toFixed(0)} ns with \`metrics: false\`);`);
   const fastest = Math.max(...costs.map((c) => median(c.off.map((m) => m.perCpuSec))));
   const nsPerRequest = 1e9 / fastest;
   lines.push(`a hello request needs ${(nsPerRequest / 1000).toFixed(1)} µs of server CPU at best (${fmt(fastest)} per CPU-s), so the expected cost is ${(((microResult.nsPerRequest - microResult.nsPerRequestOff) / nsPerRequest) * 100).toFixed(1)} %.`);

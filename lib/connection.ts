@@ -34,6 +34,12 @@ export interface ServerContext {
   /** Takes over sockets of CONNECT requests; without it CONNECT gets 405. */
   readonly onConnect: UpgradeHandler | undefined;
   readonly dateCache: DateCache;
+  /**
+   * Date.now() minus performance.now(): connections keep time on the
+   * monotonic clock (deadlines survive wall-clock steps) and add this for the
+   * Date line. The server refreshes it at least once a second.
+   */
+  readonly wallClockOffsetMs: number;
   /** Built-in metrics: each connection reports its transitions to the tracker it gets here. */
   readonly recorder: MetricsRecorder;
   /** The server is shutting down: finish in-flight requests, then close. */
@@ -94,7 +100,7 @@ export class Connection {
   #drainCallbacks: Array<() => void> = [];
   #requests = 0;
   #requestStartedAt = 0;
-  #clockMs = 0;
+  #clockMs = -1;
   // UTF-8 text written while a batch of input is handled, sent as one write at its end.
   #pendingText = '';
   readonly #listeners = {
@@ -131,7 +137,7 @@ export class Connection {
 
   /** The current "Date: …\r\n" line (cached per second). */
   dateLine(): string {
-    return this.#ctx.dateCache.line(this.#now());
+    return this.#ctx.dateCache.line(this.#now() + this.#ctx.wallClockOffsetMs);
   }
 
   /** Current phase, for the server and for tests. */
@@ -157,7 +163,7 @@ export class Connection {
     socket.destroy();
   }
 
-  /** Called by the server's sweep: acts on an expired deadline. */
+  /** Called by the server's sweep with performance.now(): acts on an expired deadline. */
   checkDeadlines(nowMs: number): void {
     if (this.writeStallAt !== 0 && nowMs >= this.writeStallAt) {
       this.#metrics.timeout('WriteStall');
@@ -199,15 +205,16 @@ export class Connection {
     this.deadlineAt = this.#now() + ms;
   }
 
-  // One clock read per chunk of input: every deadline and Date line of the
-  // requests it carries shares it (they are microseconds apart).
+  // One clock read per chunk of input: every deadline, Date line and
+  // metrics start time of the requests it carries shares it (they are
+  // microseconds apart). Monotonic milliseconds (performance.now()).
   #now(): number {
-    return this.#clockMs !== 0 ? this.#clockMs : Date.now();
+    return this.#clockMs >= 0 ? this.#clockMs : performance.now();
   }
 
   #onSocketData(chunk: Buffer): void {
     if (this.#state.kind === 'Closed') return;
-    this.#clockMs = Date.now();
+    this.#clockMs = performance.now();
     if (this.#inputBytes === 0 && this.#state.kind === 'ReadingHeaders') {
       // The idle wait ends at the first byte of the next request (Go's rule).
       this.#requestStartedAt = this.#now();
@@ -218,7 +225,7 @@ export class Connection {
     try {
       this.#process();
     } finally {
-      this.#clockMs = 0;
+      this.#clockMs = -1;
     }
   }
 
@@ -357,7 +364,7 @@ export class Connection {
   #beginExchange(buf: Buffer, base: number, head: ParsedHead, framing: Framing): void {
     const options = this.#options;
     this.#requests++;
-    this.#metrics.requestStarted(head.method);
+    this.#metrics.requestStarted(head.method, this.#now());
     const body = framing.body;
     let decoder: BodyDecoder | null = null;
     if (body.kind === 'Length') decoder = new LengthDecoder(body.length);
@@ -636,7 +643,7 @@ export class Connection {
       return;
     }
     if (state.kind === 'Closed') return;
-    this.write(encodeErrorResponse(info.status, this.#ctx.dateCache.line(this.#now())), 'latin1');
+    this.write(encodeErrorResponse(info.status, this.#ctx.dateCache.line(this.#now() + this.#ctx.wallClockOffsetMs)), 'latin1');
     this.#close('ProtocolError');
   }
 

@@ -40,32 +40,6 @@ const PARSE_FAILURES = (Object.values(Failure) as FailureCode[]).filter((f) => f
 /** Upper bounds of rawhttp_request_duration_seconds: 100 µs (a hello on loopback) to 10 s. */
 export const DURATION_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
 
-// The clock of the current event-loop turn. A clock read costs about as much
-// as all of a request's atomic adds, so a request that starts in a turn
-// where the clock was already read (by an earlier request's start or
-// finish) takes that reading: the time from which the server could have
-// worked on it, since its bytes were waiting when the turn began. The
-// reading is dropped at the turn's end (setImmediate runs in this turn's
-// check phase).
-let turnNow = -1;
-const endTurn = (): void => {
-  turnNow = -1;
-};
-
-function turnStart(): number {
-  if (turnNow < 0) {
-    turnNow = performance.now();
-    setImmediate(endTurn);
-  }
-  return turnNow;
-}
-
-function turnRead(): number {
-  const now = performance.now();
-  if (turnNow >= 0) turnNow = now;
-  return now;
-}
-
 function methodIndex(method: string): number {
   // Methods are interned by the parser: these compare as pointers.
   switch (method) {
@@ -135,7 +109,7 @@ export class ServerMetrics {
     this.requests = METHOD_LABELS.map((method) => requests.labels({ method }));
     const durations = registry.histogram(
       'rawhttp_request_duration_seconds',
-      'Time from the event-loop turn that read a request head to the end of its response, by status class; _count is the number of responses.',
+      'Time from reading the input that carried a request head to the end of its response, by status class; _count is the number of responses.',
       { buckets: DURATION_BUCKETS, scale: 1e6, labels: { status: STATUS_LABELS } },
     );
     this.durations = STATUS_LABELS.map((status) => durations.labels({ status }));
@@ -202,12 +176,16 @@ export class ConnectionMetrics implements Disposable {
     metrics.open.inc();
   }
 
-  /** A request head was parsed and its exchange begins. */
-  requestStarted(method: string): void {
+  /**
+   * A request head was parsed and its exchange begins; `nowMs` is the
+   * connection's performance.now() reading for the input that carried it
+   * (one clock read shared by every request of a chunk).
+   */
+  requestStarted(method: string, nowMs: number): void {
     const m = this.#m;
     if (this.#busy) m.aborted.inc();
     this.#busy = true;
-    this.#startedAt = turnStart();
+    this.#startedAt = nowMs;
     (m.requests[methodIndex(method)] as Counter).inc();
     if (!this.#used) {
       this.#used = true;
@@ -219,7 +197,7 @@ export class ConnectionMetrics implements Disposable {
   requestFinished(status: number): void {
     if (!this.#busy) return;
     this.#busy = false;
-    const now = turnRead();
+    const now = performance.now();
     (this.#m.durations[statusIndex(status)] as Histogram).observeScaled(Math.round((now - this.#startedAt) * 1000));
     // Reading the socket's byte counts costs more than the rest of this
     // method (bytesWritten walks the write queue): at most once a second
@@ -293,7 +271,7 @@ export class ConnectionMetrics implements Disposable {
 
 /** A ConnectionMetrics that counts nothing: the connection's calls when metrics are off. */
 export class NoConnectionMetrics implements Disposable {
-  requestStarted(_method: string): void {}
+  requestStarted(_method: string, _nowMs: number): void {}
   requestFinished(_status: number): void {}
   handedOver(): void {}
   protocolError(_failure: FailureCode): void {}
