@@ -538,12 +538,15 @@ function noteExpect(buf: Uint8Array, start: number, end: number, head: ParsedHea
 
 // Connection = #connection-option (RFC 9110 §7.6.1); options are case-insensitive tokens.
 function noteConnection(buf: Uint8Array, start: number, end: number, head: ParsedHead): void {
-  forEachListMember(buf, start, end, (memberStart, memberEnd) => {
+  for (let i = start; i <= end; i++) {
+    const comma = listMemberEnd(buf, i, end);
+    const memberStart = skipOws(buf, i, comma);
+    const memberEnd = trimOws(buf, memberStart, comma);
     if (equalsLowerCase(buf, memberStart, memberEnd, 'close')) head.connectionClose = true;
     else if (equalsLowerCase(buf, memberStart, memberEnd, 'keep-alive')) head.connectionKeepAlive = true;
     else if (equalsLowerCase(buf, memberStart, memberEnd, 'upgrade')) head.connectionUpgrade = true;
-    return 0;
-  });
+    i = comma;
+  }
 }
 
 // Content-Length = 1*DIGIT (RFC 9110 §8.6). A list of identical values, in one
@@ -551,23 +554,30 @@ function noteConnection(buf: Uint8Array, start: number, end: number, head: Parse
 function noteContentLength(buf: Uint8Array, start: number, end: number, head: ParsedHead): number {
   if (start === end) return -Failure.BadContentLength;
   let value = -1;
-  const failure = forEachListMember(buf, start, end, (memberStart, memberEnd) => {
-    if (memberStart === memberEnd) return -Failure.BadContentLength;
-    if (memberEnd - memberStart > MAX_CONTENT_LENGTH_DIGITS) return -Failure.BadContentLength;
-    let n = 0;
-    for (let i = memberStart; i < memberEnd; i++) {
-      const digit = (buf[i] as number) - DIGIT_0;
-      if (digit < 0 || digit > 9) return -Failure.BadContentLength;
-      n = n * 10 + digit;
-    }
+  for (let i = start; i <= end; i++) {
+    const comma = listMemberEnd(buf, i, end);
+    const memberStart = skipOws(buf, i, comma);
+    const n = parseDecimal(buf, memberStart, trimOws(buf, memberStart, comma));
+    if (n < 0) return -Failure.BadContentLength;
     if (value !== -1 && value !== n) return -Failure.ConflictingContentLength;
     value = n;
-    return 0;
-  });
-  if (failure !== 0) return failure;
+    i = comma;
+  }
   if (head.contentLength !== -1 && head.contentLength !== value) return -Failure.ConflictingContentLength;
   head.contentLength = value;
   return 0;
+}
+
+// 1*DIGIT, short enough to stay exact in a double; -1 for anything else.
+function parseDecimal(buf: Uint8Array, start: number, end: number): number {
+  if (start === end || end - start > MAX_CONTENT_LENGTH_DIGITS) return -1;
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const digit = (buf[i] as number) - DIGIT_0;
+    if (digit < 0 || digit > 9) return -1;
+    n = n * 10 + digit;
+  }
+  return n;
 }
 
 // Transfer-Encoding = #transfer-coding (RFC 9112 §6.1). Records how many
@@ -575,43 +585,56 @@ function noteContentLength(buf: Uint8Array, start: number, end: number, head: Pa
 // decides what that means.
 function noteTransferEncoding(buf: Uint8Array, start: number, end: number, head: ParsedHead): number {
   head.transferEncodingLines++;
-  return forEachListMember(buf, start, end, (memberStart, memberEnd) => {
-    if (memberStart === memberEnd) return 0; // empty list elements are legal (RFC 9110 §5.6.1)
-    let nameEnd = memberStart;
-    while (nameEnd < memberEnd && TOKEN[buf[nameEnd] as number] === 1) nameEnd++;
-    if (nameEnd === memberStart) return -Failure.BadTransferEncoding;
-    const isChunked = equalsLowerCase(buf, memberStart, nameEnd, 'chunked');
-    if (nameEnd < memberEnd) {
-      // transfer-coding parameters: only for codings other than chunked.
-      if (isChunked) return -Failure.BadTransferEncoding;
-      let i = nameEnd;
-      while (i < memberEnd && (buf[i] === SP || buf[i] === HTAB)) i++;
-      if (buf[i] !== SEMICOLON) return -Failure.BadTransferEncoding;
-    }
-    head.transferCodings++;
-    if (isChunked) head.chunkedCount++;
-    head.finalCoding = isChunked ? FinalCoding.Chunked : FinalCoding.Other;
-    return 0;
-  });
-}
-
-type MemberVisitor = (memberStart: number, memberEnd: number) => number;
-
-/** Calls visit for each comma-separated member of a list value with OWS trimmed; stops at the first failure. */
-export function forEachListMember(buf: Uint8Array, start: number, end: number, visit: MemberVisitor): number {
-  let i = start;
-  while (i <= end) {
-    let comma = i;
-    while (comma < end && buf[comma] !== COMMA) comma++;
-    let memberStart = i;
-    let memberEnd = comma;
-    while (memberStart < memberEnd && (buf[memberStart] === SP || buf[memberStart] === HTAB)) memberStart++;
-    while (memberEnd > memberStart && (buf[memberEnd - 1] === SP || buf[memberEnd - 1] === HTAB)) memberEnd--;
-    const failure = visit(memberStart, memberEnd);
+  for (let i = start; i <= end; i++) {
+    const comma = listMemberEnd(buf, i, end);
+    const memberStart = skipOws(buf, i, comma);
+    const memberEnd = trimOws(buf, memberStart, comma);
+    i = comma;
+    if (memberStart === memberEnd) continue; // empty list elements are legal (RFC 9110 §5.6.1)
+    const failure = noteTransferCoding(buf, memberStart, memberEnd, head);
     if (failure !== 0) return failure;
-    i = comma + 1;
   }
   return 0;
+}
+
+function noteTransferCoding(buf: Uint8Array, start: number, end: number, head: ParsedHead): number {
+  let nameEnd = start;
+  while (nameEnd < end && TOKEN[buf[nameEnd] as number] === 1) nameEnd++;
+  if (nameEnd === start) return -Failure.BadTransferEncoding;
+  const isChunked = equalsLowerCase(buf, start, nameEnd, 'chunked');
+  if (nameEnd < end) {
+    // transfer-coding parameters: only for codings other than chunked.
+    if (isChunked) return -Failure.BadTransferEncoding;
+    if (buf[skipOws(buf, nameEnd, end)] !== SEMICOLON) return -Failure.BadTransferEncoding;
+  }
+  head.transferCodings++;
+  if (isChunked) head.chunkedCount++;
+  head.finalCoding = isChunked ? FinalCoding.Chunked : FinalCoding.Other;
+  return 0;
+}
+
+// The list helpers below let a caller walk #list members (RFC 9110 §5.6.1) in
+// a plain loop: no visitor closure, so no allocation per framing field.
+
+/** Returns the end of the list member that starts at `from`: the offset of the next comma, or `end`. */
+export function listMemberEnd(buf: Uint8Array, from: number, end: number): number {
+  let i = from;
+  while (i < end && buf[i] !== COMMA) i++;
+  return i;
+}
+
+/** Returns the first offset in [from, to) that is not OWS (SP / HTAB), or `to`. */
+export function skipOws(buf: Uint8Array, from: number, to: number): number {
+  let i = from;
+  while (i < to && (buf[i] === SP || buf[i] === HTAB)) i++;
+  return i;
+}
+
+/** Returns the offset just after the last byte in [from, to) that is not OWS, or `from`. */
+export function trimOws(buf: Uint8Array, from: number, to: number): number {
+  let i = to;
+  while (i > from && (buf[i - 1] === SP || buf[i - 1] === HTAB)) i--;
+  return i;
 }
 
 // RFC 9112 §3.2: HTTP/1.1 requires exactly one Host; more than one is refused in any version.
