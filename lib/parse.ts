@@ -190,16 +190,66 @@ export function parseHead(buf: Uint8Array, start: number, end: number, limits: H
     if (first === LF) return -Failure.BadLineEnding;
     // RFC 9112 §5.2: obs-fold is rejected with 400.
     if (first === SP || first === HTAB) return -Failure.ObsoleteLineFolding;
-    const lf = indexOfLineFeed(buf, pos, end);
-    if (lf < 0) return waitFor(pos, start, end, limits, head);
-    if (buf[lf - 1] !== CR) return -Failure.BadLineEnding;
+    const index = head.fieldCount;
+    const lf = index < limits.maxHeaderCount ? scanFieldLine(buf, pos, end, start, head.fields, index * FIELD_STRIDE) : -1;
+    if (lf < 0) return diagnoseFieldLine(buf, pos, start, end, limits, head);
     if (lf + 1 - start - head.requestLineStart > limits.maxHeaderBytes) return -Failure.HeaderTooLarge;
-    if (head.fieldCount >= limits.maxHeaderCount) return -Failure.TooManyHeaders;
-    const failure = parseFieldLine(buf, pos, lf - 1, start, head);
+    head.fieldCount = index + 1;
+    const failure = noteFramingField(buf, start, index, head);
     if (failure !== 0) return failure;
     pos = lf + 1;
     head.scanned = pos - start;
   }
+}
+
+/**
+ * Scans one well-formed, complete field-line = field-name ":" OWS field-value
+ * OWS CRLF (RFC 9112 §5) at lineStart in a single pass —
+ * the value scan finds the CR, so no separate search for the line end — and
+ * writes its offsets (relative to base) into fields[at, at + FIELD_STRIDE).
+ * Returns the offset of the line's LF, or -1 when the line is unfinished or
+ * anything about it is unusual: diagnoseFieldLine then decides, so every
+ * failure keeps one definition.
+ */
+function scanFieldLine(buf: Uint8Array, lineStart: number, end: number, base: number, fields: Uint32Array, at: number): number {
+  let i = lineStart;
+  while (i < end && TOKEN[buf[i] as number] === 1) i++;
+  if (i === lineStart || i >= end || buf[i] !== COLON) return -1;
+  const nameEnd = i;
+  const valueStart = skipOws(buf, nameEnd + 1, end);
+  const cr = skipFieldValue(buf, valueStart, end);
+  // A bare CR, or CR as the last byte so far, is left to the slow path.
+  if (cr + 1 >= end || buf[cr] !== CR || buf[cr + 1] !== LF) return -1;
+  fields[at] = lineStart - base;
+  fields[at + 1] = nameEnd - base;
+  fields[at + 2] = valueStart - base;
+  fields[at + 3] = trimOws(buf, valueStart, cr) - base;
+  return cr + 1;
+}
+
+/** Returns the first offset in [from, end) that is not a field-vchar, SP or HTAB (RFC 9110 §5.5), or `end`. */
+function skipFieldValue(buf: Uint8Array, from: number, end: number): number {
+  for (let i = from; i < end; i++) {
+    const byte = buf[i] as number;
+    if (byte < SP ? byte !== HTAB : byte === DEL) return i;
+  }
+  return end;
+}
+
+// Decides what is wrong with a field line scanFieldLine declined, the way a
+// line-at-a-time parser would: find the LF, then check the line ending, the
+// limits, the name and the value, in that order. Returns INCOMPLETE while the
+// line is unfinished.
+function diagnoseFieldLine(buf: Uint8Array, pos: number, start: number, end: number, limits: HeadLimits, head: ParsedHead): number {
+  const lf = indexOfLineFeed(buf, pos, end);
+  if (lf < 0) return waitFor(pos, start, end, limits, head);
+  if (buf[lf - 1] !== CR) return -Failure.BadLineEnding;
+  if (lf + 1 - start - head.requestLineStart > limits.maxHeaderBytes) return -Failure.HeaderTooLarge;
+  if (head.fieldCount >= limits.maxHeaderCount) return -Failure.TooManyHeaders;
+  const colon = scanFieldName(buf, pos, lf - 1);
+  // scanFieldLine accepts every complete line whose name and value are valid,
+  // so a declined line with a valid name has a CTL, DEL or bare CR in its value.
+  return colon < 0 ? colon : -Failure.BadFieldValue;
 }
 
 function indexOfLineFeed(buf: Uint8Array, from: number, end: number): number {
@@ -440,29 +490,6 @@ function isIpv4(buf: Uint8Array, start: number, end: number): boolean {
   return octets === 4;
 }
 
-// field-line = field-name ":" OWS field-value OWS (RFC 9112 §5).
-function parseFieldLine(buf: Uint8Array, lineStart: number, lineEnd: number, base: number, head: ParsedHead): number {
-  const nameEnd = scanFieldName(buf, lineStart, lineEnd);
-  if (nameEnd < 0) return nameEnd;
-  let valueStart = nameEnd + 1;
-  while (valueStart < lineEnd && (buf[valueStart] === SP || buf[valueStart] === HTAB)) valueStart++;
-  // field-vchar / SP / HTAB (RFC 9110 §5.5): every byte but the CTLs and DEL.
-  for (let i = valueStart; i < lineEnd; i++) {
-    const byte = buf[i] as number;
-    if (byte < SP ? byte !== HTAB : byte === DEL) return -Failure.BadFieldValue;
-  }
-  let valueEnd = lineEnd;
-  while (valueEnd > valueStart && (buf[valueEnd - 1] === SP || buf[valueEnd - 1] === HTAB)) valueEnd--;
-  const index = head.fieldCount++;
-  const at = index * FIELD_STRIDE;
-  const fields = head.fields;
-  fields[at] = lineStart - base;
-  fields[at + 1] = nameEnd - base;
-  fields[at + 2] = valueStart - base;
-  fields[at + 3] = valueEnd - base;
-  return noteFramingField(buf, lineStart, nameEnd, valueStart, valueEnd, index, head);
-}
-
 /**
  * Scans a field name and its colon in buf[lineStart, lineEnd). Returns the
  * offset of the colon, or a negated failure: an empty or non-token name, or
@@ -491,15 +518,13 @@ export function equalsLowerCase(buf: Uint8Array, start: number, end: number, low
 
 // Recognises the fields that decide framing and connection handling while
 // the line is hot, so that no string is ever built for them.
-function noteFramingField(
-  buf: Uint8Array,
-  nameStart: number,
-  nameEnd: number,
-  valueStart: number,
-  valueEnd: number,
-  index: number,
-  head: ParsedHead,
-): number {
+function noteFramingField(buf: Uint8Array, base: number, index: number, head: ParsedHead): number {
+  const fields = head.fields;
+  const at = index * FIELD_STRIDE;
+  const nameStart = base + (fields[at] as number);
+  const nameEnd = base + (fields[at + 1] as number);
+  const valueStart = base + (fields[at + 2] as number);
+  const valueEnd = base + (fields[at + 3] as number);
   switch (nameEnd - nameStart) {
     case 4:
       if (!equalsLowerCase(buf, nameStart, nameEnd, 'host')) return 0;

@@ -4,7 +4,7 @@
 
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { KNOWN_METHODS } from '../lib/constants.ts';
+import { COLON, DEL, HTAB, KNOWN_METHODS, LF, SP } from '../lib/constants.ts';
 import { Failure, type FailureCode } from '../lib/errors.ts';
 import {
   Expectation,
@@ -371,6 +371,119 @@ describe('field values (RFC 9110 §5.5, RFC 9112 §5)', () => {
     },
   ];
   it.each(rejects)('$rule', runReject);
+});
+
+// The field-line scan reads a line in one pass (the value scan finds the CR)
+// and may read several bytes at a time; these cases put every byte value at
+// every position within the first words of a name and of a value, and cut
+// lines at every offset, so a word boundary can never hide a bad byte.
+
+const TCHAR = "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+const latin1 = (byte: number): string => String.fromCharCode(byte);
+const hex = (byte: number): string => `0x${byte.toString(16).padStart(2, '0')}`;
+
+/** Parses `input` at every split; returns one line per split that disagrees with `want` (a Failure, or the fields). */
+function disagreements(input: string, want: FailureCode | ReadonlyArray<readonly [string, string]>): string[] {
+  return feedHeadEverySplit(bytes(input)).flatMap((o) => {
+    if (typeof want === 'number') return o.result === -want ? [] : [`${o.split}: got ${describeResult(o.result)}, want ${describeResult(-want)}`];
+    if (o.result !== input.length) return [`${o.split}: got ${describeResult(o.result)}, want consumed ${input.length}`];
+    const fields = o.snapshot?.fields;
+    return isDeepStrictEqual(fields, want) ? [] : [`${o.split}: got fields ${show(fields)}, want ${show(want)}`];
+  });
+}
+
+describe('field names: every byte at every word position (RFC 9110 §5.1)', () => {
+  // RFC 9110 §5.1: a name is a token; RFC 9112 §5.1: no whitespace before the
+  // colon; RFC 9112 §2.2: a bare LF is not a line ending.
+  const want = (name: string, byte: number, after: string): FailureCode | Array<[string, string]> => {
+    if (TCHAR.includes(latin1(byte))) return [['Host', 'example.com'], [name, 'v']];
+    if (byte === COLON) return [['Host', 'example.com'], [name.slice(0, name.length - after.length - 1), `${after}: v`]];
+    if (byte === LF) return Failure.BadLineEnding;
+    if (byte === SP || byte === HTAB) return Failure.WhitespaceBeforeColon;
+    return Failure.BadFieldName;
+  };
+  it.each([1, 2, 3, 4, 5, 7, 8, 9])('byte at name offset %i', (offset) => {
+    const wrong: string[] = [];
+    for (let byte = 0; byte < 256; byte++) {
+      const before = 'Xy-Z09ab'.slice(0, offset);
+      const after = 'Q-r';
+      const name = `${before.padEnd(offset, 'n')}${latin1(byte)}${after}`;
+      wrong.push(...disagreements(get(`${name}: v`), want(name, byte, after)).map((line) => `${hex(byte)} ${line}`));
+    }
+    expect(wrong.slice(0, 10), `${wrong.length} disagreements`).toEqual([]);
+  });
+  it.each(['A', 'Ab', 'Abc', 'Abcd', 'Abcde', 'X-Custom-Header-07', 'accept_encoding.v2', `${'n'.repeat(300)}`])(
+    'name %s ends at the colon at every split',
+    (name) => {
+      expect(disagreements(get(`${name}:v`), [['Host', 'example.com'], [name, 'v']])).toEqual([]);
+      expect(disagreements(get(name), Failure.MissingColon)).toEqual([]);
+      expect(disagreements(get(`${name} : v`), Failure.WhitespaceBeforeColon)).toEqual([]);
+    },
+  );
+});
+
+describe('field values: every byte at every word position (RFC 9110 §5.5)', () => {
+  // field-value = *field-content of VCHAR, obs-text, SP, HTAB; CR only in the
+  // CRLF that ends the line (RFC 9112 §2.2), LF never alone.
+  const want = (value: string, byte: number): FailureCode | Array<[string, string]> => {
+    if (byte === LF) return Failure.BadLineEnding;
+    // Leading SP / HTAB is OWS, not part of the value.
+    if (byte === SP || byte === HTAB) return [['Host', 'example.com'], ['X', value.replace(/^[ \t]+/, '')]];
+    if (byte > SP && byte !== DEL) return [['Host', 'example.com'], ['X', value]];
+    return Failure.BadFieldValue;
+  };
+  it.each([0, 1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 13])('byte after %i value bytes', (offset) => {
+    const wrong: string[] = [];
+    for (let byte = 0; byte < 256; byte++) {
+      const value = `${'abcdefghijklm'.slice(0, offset)}${latin1(byte)}z`;
+      wrong.push(...disagreements(get(`X: ${value}`), want(value, byte)).map((line) => `${hex(byte)} ${line}`));
+    }
+    expect(wrong.slice(0, 10), `${wrong.length} disagreements`).toEqual([]);
+  });
+
+  const value = (name: string, line: string, wantValue: string): Accept => ({ name, input: get(line), want: { fields: [['Host', 'example.com'], ['X', wantValue]] } });
+  const long = Array.from({ length: 1500 }, (_, i) => latin1(0x21 + ((i * 7) % 0x5e))).join('');
+  const accepts: Accept[] = [
+    ...[0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((n) => value(`value of ${n} bytes`, `X: ${'v'.repeat(n)}`, 'v'.repeat(n))),
+    ...[1, 3, 4, 5, 8].map((n) => value(`value of ${n} bytes and trailing OWS`, `X: ${'v'.repeat(n)} \t `, 'v'.repeat(n))),
+    value('a value of 1500 VCHARs', `X: ${long}`, long),
+    value('a long value of obs-text (UTF-8 bytes)', `X: ${'\xc3\xa9'.repeat(300)}`, '\xc3\xa9'.repeat(300)),
+    value('HTAB and obs-text between words', `X: ${'word\tw\xe9rd '.repeat(40)}end`, `${'word\tw\xe9rd '.repeat(40)}end`),
+  ];
+  it.each(accepts)('$name', runAccept);
+
+  const f = (rule: string, line: string, want: Reject['want']): Reject => ({ rule: `${rule}: ${show(line.slice(-24))}`, input: get(line), want });
+  const rejects: Reject[] = [
+    f('RFC 9110 §5.5: NUL after a long value', `X: ${long}\x00`, Failure.BadFieldValue),
+    f('RFC 9110 §5.5: DEL after a long value', `X: ${long}\x7f`, Failure.BadFieldValue),
+    f('RFC 9110 §5.5: CTL after long obs-text', `X: ${'\xe9'.repeat(99)}\x1f`, Failure.BadFieldValue),
+    f('RFC 9112 §2.2: bare CR inside a long value', `X: ${long}\rz`, Failure.BadFieldValue),
+    f('RFC 9112 §2.2: CR CR LF ends no value', 'X: a\r', Failure.BadFieldValue),
+    f('RFC 9112 §2.2: bare LF after a long value', `X: ${long}\nY: z`, Failure.BadLineEnding),
+    f('RFC 9112 §5.2: obs-fold after a long value', `X: ${long}\r\n\tz`, Failure.ObsoleteLineFolding),
+  ];
+  it.each(rejects)('$rule', runReject);
+});
+
+describe('parseHead reads nothing at or past `end`', () => {
+  // The whole head sits in one buffer, but parseHead is told it ends earlier:
+  // every byte from `end` on must be as good as absent, however the line ends.
+  const inputs = [
+    get('Accept: text/html', 'X-Custom-Header-07: value-7-vvvvvvvv'),
+    head('POST /api/v1/orders?x=1 HTTP/1.1', 'Host: api.example.com', 'Content-Length: 12', 'Connection: keep-alive'),
+    get(`X: ${'abcdefgh'.repeat(8)}`, 'Y:z'),
+  ];
+  it.each(inputs.map((input) => ({ input, name: show(input.slice(0, 40)) })))('$name', ({ input }) => {
+    const buf = bytes(input);
+    const wrong: string[] = [];
+    for (let end = 0; end <= buf.length; end++) {
+      const parsed = new ParsedHead(HEAD_LIMITS.maxHeaderCount);
+      const inPlace = parseHead(buf, 0, end, HEAD_LIMITS, parsed);
+      const alone = feedHead(buf.subarray(0, end), { name: 'whole', cuts: [] }).result;
+      if (inPlace !== alone) wrong.push(`end ${end}: got ${describeResult(inPlace)}, want ${describeResult(alone)} as for the bytes alone`);
+    }
+    expect(wrong).toEqual([]);
+  });
 });
 
 // ---------------------------------------------------------------------------
