@@ -3,9 +3,9 @@
 // its arguments and builds the real Response only when someone reads more
 // than status and headers, so fetch-write.ts can write a string in one write. On
 // Node 20 a real Response costs a ReadableStream, and reading it back more.
+// The platform's classes are read on first use (fetch-web.ts), never at import.
 
-const WebResponse = globalThis.Response;
-const WebHeaders = globalThis.Headers;
+import { webClasses } from './fetch-web.ts';
 
 // The lib typings have no global names for these.
 type HeadersInit = NonNullable<ConstructorParameters<typeof Headers>[0]>;
@@ -50,9 +50,10 @@ export class LazyResponse {
 
   /** Takes the arguments of `new Response()`; throws what it throws for a bad status, reason or header. */
   constructor(body?: BodyInit, init?: ResponseInit) {
+    if (!linked) linkLazyResponse();
     const direct = toDirectBody(body);
     if (direct === undefined || !isPlainInit(init)) {
-      this.#real = new WebResponse(body, init);
+      this.#real = new (webClasses().Response)(body, init);
       return;
     }
     if (init !== undefined) {
@@ -74,14 +75,14 @@ export class LazyResponse {
     const body = JSON.stringify(data);
     if (body === undefined) throw new TypeError('Response.json: the data is not JSON-serializable');
     if (init?.headers === undefined) return new LazyResponse(body, { ...init, headers: JSON_TYPE }) as unknown as Response;
-    const headers = new WebHeaders(init.headers);
+    const headers = new (webClasses().Headers)(init.headers);
     if (!headers.has('content-type')) headers.set('content-type', 'application/json');
     return new LazyResponse(body, { ...init, headers }) as unknown as Response;
   }
 
   /** Whether `value` is a Response: real ones and lazy ones alike. */
   static [Symbol.hasInstance](value: unknown): boolean {
-    return value instanceof WebResponse;
+    return value instanceof webClasses().Response;
   }
 
   get status(): number {
@@ -101,7 +102,7 @@ export class LazyResponse {
   get headers(): Headers {
     if (this.#real !== undefined) return this.#real.headers;
     if (this.#headers === undefined) {
-      const headers = new WebHeaders(this.#init);
+      const headers = new (webClasses().Headers)(this.#init);
       if (typeof this.#body === 'string' && !headers.has('content-type')) headers.set('content-type', TEXT_TYPE);
       this.#headers = headers;
     }
@@ -112,14 +113,18 @@ export class LazyResponse {
     if (this.#real === undefined) {
       const init: ResponseInit = { status: this.#status, statusText: this.#statusText };
       const headers = this.#headers ?? this.#init;
-      this.#real = new WebResponse(this.#body, headers === undefined ? init : { ...init, headers });
+      this.#real = new (webClasses().Response)(this.#body, headers === undefined ? init : { ...init, headers });
     }
     return this.#real;
   }
 
-  // Everything else is the real Response's: installed on the prototype so
-  // each member has the standard name and kind (getter or method).
-  static {
+  /**
+   * Puts LazyResponse on the platform Response's prototype chain and gives
+   * it every other member, answered by the real Response: each member keeps
+   * the standard name and kind (getter or method). Run once, on first use.
+   */
+  static link(): void {
+    const WebResponse = webClasses().Response;
     const proto = LazyResponse.prototype as unknown as Record<string, unknown>;
     for (const name of ['body', 'bodyUsed', 'redirected', 'type', 'url']) {
       Object.defineProperty(proto, name, {
@@ -148,12 +153,21 @@ export class LazyResponse {
   }
 }
 
+// The prototype chain needs the platform's Response, which is not read at import.
+let linked = false;
+
+function linkLazyResponse(): void {
+  linked = true;
+  LazyResponse.link();
+}
+
 /**
  * Makes `new Response()` build LazyResponses, process-wide, as
  * @hono/node-server does by default. Idempotent; code that captured the
  * global before still builds real Responses, which fetch.ts also writes.
  */
 export function installLazyResponse(): void {
+  if (!linked) linkLazyResponse();
   if (globalThis.Response === (LazyResponse as unknown)) return;
   Object.defineProperty(globalThis, 'Response', { value: LazyResponse, writable: true, configurable: true, enumerable: false });
 }
@@ -194,12 +208,13 @@ function checkReason(value: unknown): string {
 // building Headers — anything else becomes a Headers, which converts, trims
 // or throws as the standard says.
 function checkHeaders(headers: HeadersInit): Headers | Readonly<Record<string, string>> {
+  const WebHeaders = webClasses().Headers;
   if (headers instanceof WebHeaders || Array.isArray(headers)) return new WebHeaders(headers);
   const copy: Record<string, string> = {};
   for (const name of Object.keys(headers)) {
     const value = (headers as Record<string, unknown>)[name];
     if (!TOKEN.test(name)) throw new TypeError(`Headers: ${JSON.stringify(name)} is an invalid header name`);
-    if (typeof value !== 'string' || UNUSUAL_VALUE.test(value)) return new WebHeaders(headers);
+    if (typeof value !== 'string' || UNUSUAL_VALUE.test(value)) return new WebHeaders(headers as HeadersInit);
     copy[name] = value;
   }
   return copy;

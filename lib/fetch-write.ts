@@ -5,6 +5,7 @@
 // (RFC 9110 §6.4.1, §9.3.2).
 
 import type { LazyParts } from './fetch-response.ts';
+import { webClasses } from './fetch-web.ts';
 import type { BodyWriter, Response as RawResponse } from './response.ts';
 
 // A body read that settles within this many microtask turns was already in
@@ -14,8 +15,6 @@ const SETTLE_TURNS = 3;
 // In-memory bodies up to this size are sent in one write with Content-Length.
 const GATHER_LIMIT_BYTES = 64 * 1024;
 const UNSETTLED = Symbol('unsettled');
-const WebResponse = globalThis.Response;
-const WebHeaders = globalThis.Headers;
 
 type ReadResult = Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>['read']>>;
 
@@ -26,7 +25,7 @@ type ReadResult = Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>['re
  * that fails after the head destroys the connection.
  */
 export async function writeResponse(method: string, res: RawResponse, response: unknown): Promise<void> {
-  if (!(response instanceof WebResponse)) throw new TypeError(`the fetch handler returned ${typeof response}, not a Response`);
+  if (!(response instanceof webClasses().Response)) throw new TypeError(`the fetch handler returned ${typeof response}, not a Response`);
   const status = response.status;
   // Response.error() is a network error: there is nothing to send but a failure.
   if (status === 0) throw new TypeError('the fetch handler returned Response.error()');
@@ -78,7 +77,7 @@ export function writeLazy(res: RawResponse, parts: LazyParts): void {
   res.status(parts.status, parts.statusText === '' ? undefined : parts.statusText);
   const headers = parts.headers;
   let hasType = false;
-  if (headers instanceof WebHeaders) {
+  if (headers instanceof webClasses().Headers) {
     hasType = headers.has('content-type');
     headers.forEach((value, name) => {
       res.appendHeader(name, value);
