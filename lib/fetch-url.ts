@@ -42,8 +42,15 @@ export function requestUrl(target: string, host: string | undefined, defaultHost
   return ABSOLUTE_HTTP.test(target) ? serialize(target) : null;
 }
 
+// The last host found plain: a server sees the same Host on nearly every
+// request, and comparing two short strings costs less than the expressions.
+let plainHost = '';
+
 function isPlainHost(host: string): boolean {
-  return PLAIN_DOMAIN.test(host) || PLAIN_IPV4.test(host);
+  if (host === plainHost) return true;
+  if (!PLAIN_DOMAIN.test(host) && !PLAIN_IPV4.test(host)) return false;
+  plainHost = host;
+  return true;
 }
 
 // Fetch §5.4 Request constructor: a URL that fails to parse, or carries
