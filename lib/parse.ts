@@ -177,6 +177,7 @@ export function parseHead(buf: Uint8Array, start: number, end: number, limits: H
     head.phase = Phase.Fields;
     head.scanned = pos - start;
   }
+  const words = end - pos >= WORD_SCAN_MIN_BYTES ? wordsOf(buf) : null;
   for (;;) {
     if (pos >= end) return waitFor(pos, start, end, limits, head);
     const first = buf[pos];
@@ -191,7 +192,7 @@ export function parseHead(buf: Uint8Array, start: number, end: number, limits: H
     // RFC 9112 §5.2: obs-fold is rejected with 400.
     if (first === SP || first === HTAB) return -Failure.ObsoleteLineFolding;
     const index = head.fieldCount;
-    const lf = index < limits.maxHeaderCount ? scanFieldLine(buf, pos, end, start, head.fields, index * FIELD_STRIDE) : -1;
+    const lf = index < limits.maxHeaderCount ? scanFieldLine(buf, words, pos, end, start, head.fields, index * FIELD_STRIDE) : -1;
     if (lf < 0) return diagnoseFieldLine(buf, pos, start, end, limits, head);
     if (lf + 1 - start - head.requestLineStart > limits.maxHeaderBytes) return -Failure.HeaderTooLarge;
     head.fieldCount = index + 1;
@@ -211,13 +212,11 @@ export function parseHead(buf: Uint8Array, start: number, end: number, limits: H
  * anything about it is unusual: diagnoseFieldLine then decides, so every
  * failure keeps one definition.
  */
-function scanFieldLine(buf: Uint8Array, lineStart: number, end: number, base: number, fields: Uint32Array, at: number): number {
-  let i = lineStart;
-  while (i < end && TOKEN[buf[i] as number] === 1) i++;
-  if (i === lineStart || i >= end || buf[i] !== COLON) return -1;
-  const nameEnd = i;
+function scanFieldLine(buf: Uint8Array, words: Words | null, lineStart: number, end: number, base: number, fields: Uint32Array, at: number): number {
+  const nameEnd = skipToken(buf, words, lineStart, end);
+  if (nameEnd === lineStart || nameEnd >= end || buf[nameEnd] !== COLON) return -1;
   const valueStart = skipOws(buf, nameEnd + 1, end);
-  const cr = skipFieldValue(buf, valueStart, end);
+  const cr = skipFieldValue(buf, words, valueStart, end);
   // A bare CR, or CR as the last byte so far, is left to the slow path.
   if (cr + 1 >= end || buf[cr] !== CR || buf[cr + 1] !== LF) return -1;
   fields[at] = lineStart - base;
@@ -227,8 +226,96 @@ function scanFieldLine(buf: Uint8Array, lineStart: number, end: number, base: nu
   return cr + 1;
 }
 
+// Names and values are scanned a word (four bytes, one DataView load) at a
+// time: a few integer operations tell whether all four bytes are common ones,
+// and only a word that is not is looked at byte by byte. On this machine that
+// is 2-4x faster per byte than a loop of Uint8Array loads on Node 20 and 24.
+//
+// A word test flags a byte by setting its high bit. With every byte below
+// 0x80, adding (0x80 - lo) sets the bit exactly when byte >= lo and adding
+// (0x7f - hi) exactly when byte > hi, and no sum carries into the next byte; a
+// word with a byte of 0x80 or more always fails, so carries out of such a
+// byte cannot matter.
+
+/** A DataView over the whole ArrayBuffer behind a scanned buffer, and where the buffer starts in it. */
+interface Words {
+  readonly source: ArrayBufferLike;
+  readonly view: DataView;
+  readonly offset: number;
+}
+
+// Heads shorter than this are scanned byte by byte: creating a DataView for a
+// new buffer costs about as much as words save on a couple hundred bytes.
+const WORD_SCAN_MIN_BYTES = 256;
+
+// The buffer scanned last and its Words: pipelined heads in one chunk share
+// them, and a new chunk costs one DataView (none if it shares an ArrayBuffer).
+// Holding them keeps at most that one chunk alive.
+let wordsBuf: Uint8Array | undefined;
+let lastWords: Words | undefined;
+
+function wordsOf(buf: Uint8Array): Words {
+  if (buf === wordsBuf && lastWords !== undefined) return lastWords;
+  const source = buf.buffer;
+  const view = lastWords !== undefined && lastWords.source === source ? lastWords.view : new DataView(source);
+  lastWords = { source, view, offset: buf.byteOffset };
+  wordsBuf = buf;
+  return lastWords;
+}
+
+/** Returns the first offset in [from, end) that is not a tchar (RFC 9110 §5.6.2), or `end`. */
+function skipToken(buf: Uint8Array, words: Words | null, from: number, end: number): number {
+  if (words === null) return skipTokenBytes(buf, from, end);
+  const { view, offset } = words;
+  let i = from;
+  for (;;) {
+    // The word tests are written out in the loops: a call per word, when the
+    // JIT declines to inline it, would cost more than the word saves.
+    while (i + 4 <= end) {
+      // All four bytes letters, digits or "-": the tchars of nearly every field name.
+      const word = view.getUint32(offset + i, true);
+      const lower = word | 0x20202020;
+      const letters = (lower + 0x1f1f1f1f) & ~(lower + 0x05050505); // lower in [0x61, 0x7a]
+      const digits = (word + 0x50505050) & ~(word + 0x46464646); // [0x30, 0x39]
+      const hyphens = (word + 0x53535353) & ~(word + 0x52525252); // [0x2d, 0x2d]
+      if (((~(letters | digits | hyphens) | word) & 0x80808080) !== 0) break;
+      i += 4;
+    }
+    const stop = Math.min(i + 4, end);
+    for (; i < stop; i++) if (TOKEN[buf[i] as number] !== 1) return i;
+    if (i >= end) return end;
+  }
+}
+
 /** Returns the first offset in [from, end) that is not a field-vchar, SP or HTAB (RFC 9110 §5.5), or `end`. */
-function skipFieldValue(buf: Uint8Array, from: number, end: number): number {
+function skipFieldValue(buf: Uint8Array, words: Words | null, from: number, end: number): number {
+  if (words === null) return skipFieldValueBytes(buf, from, end);
+  const { view, offset } = words;
+  let i = from;
+  for (;;) {
+    while (i + 4 <= end) {
+      // All four bytes SP or VCHAR: byte - 0x20 borrows below SP (CTLs, CR, LF,
+      // HTAB), byte + 1 reaches 0x80 at DEL, and the word itself flags obs-text.
+      const word = view.getUint32(offset + i, true);
+      if ((((word - 0x20202020) | word | (word + 0x01010101)) & 0x80808080) !== 0) break;
+      i += 4;
+    }
+    const stop = Math.min(i + 4, end);
+    for (; i < stop; i++) {
+      const byte = buf[i] as number;
+      if (byte < SP ? byte !== HTAB : byte === DEL) return i;
+    }
+    if (i >= end) return end;
+  }
+}
+
+function skipTokenBytes(buf: Uint8Array, from: number, end: number): number {
+  let i = from;
+  while (i < end && TOKEN[buf[i] as number] === 1) i++;
+  return i;
+}
+
+function skipFieldValueBytes(buf: Uint8Array, from: number, end: number): number {
   for (let i = from; i < end; i++) {
     const byte = buf[i] as number;
     if (byte < SP ? byte !== HTAB : byte === DEL) return i;
