@@ -70,7 +70,7 @@ export type DeadlineKind = 'None' | 'Headers' | 'Request' | 'KeepAlive' | 'Linge
 
 // After our FIN, how long a peer may keep the socket half-open before we drop it.
 const LINGER_MS = 5_000;
-// Past this much batched text, writes go straight to the (corked) socket, where writableLength bounds them.
+// Past this much batched text, writes go straight to the (then corked) socket, where writableLength bounds them.
 const PENDING_TEXT_LIMIT = 64 * 1024;
 const CONTINUE_LINE = 'HTTP/1.1 100 Continue\r\n\r\n';
 
@@ -92,6 +92,8 @@ export class Connection {
   #inputOffset = 0;
   #inputBytes = 0;
   #processing = false;
+  // The socket was corked during this batch of input (a write that could not join the batched text).
+  #corked = false;
   #peerEnded = false;
   #pausedForBody = false;
   #pausedForPipeline = false;
@@ -276,9 +278,10 @@ export class Connection {
     if (this.#processing) return;
     this.#processing = true;
     // Responses produced while this batch of input is handled (pipelined
-    // requests answered synchronously) leave in one writev, not one syscall each.
-    const socket = this.socket;
-    socket.cork();
+    // requests answered synchronously) leave in one write, not one syscall
+    // each: text joins #pendingText; anything else corks the socket until
+    // the batch ends. A batch of text only never corks (no cork bookkeeping
+    // on the keep-alive path).
     try {
       while (this.#step()) {
         // each step consumed input or changed state
@@ -287,7 +290,10 @@ export class Connection {
     } finally {
       this.#processing = false;
       this.#flushText();
-      socket.uncork();
+      if (this.#corked) {
+        this.#corked = false;
+        this.socket.uncork();
+      }
     }
   }
 
@@ -371,18 +377,21 @@ export class Connection {
     else if (body.kind === 'Chunked') decoder = new ChunkedDecoder(options);
     const lastAllowed = options.maxRequestsPerSocket > 0 && this.#requests >= options.maxRequestsPerSocket;
     const keepAlive = framing.keepAlive && !lastAllowed && !this.#ctx.closing;
-    const exchange = new Exchange(this, {
-      buf,
-      base,
-      head,
-      contentLength: body.kind === 'Length' ? body.length : -1,
-      hasBody: decoder !== null,
-      highWaterMark: options.highWaterMark,
-      maxBodyBytes: options.maxBodyBytes,
-      expectContinue: framing.expectContinue,
-      decoder,
-      keepAlive,
-    });
+    // One init object per process, filled in place: the constructors copy what they keep.
+    const init = exchangeInit;
+    init.buf = buf;
+    init.base = base;
+    init.head = head;
+    init.contentLength = body.kind === 'Length' ? body.length : -1;
+    init.hasBody = decoder !== null;
+    init.highWaterMark = options.highWaterMark;
+    init.maxBodyBytes = options.maxBodyBytes;
+    init.expectContinue = framing.expectContinue;
+    init.decoder = decoder;
+    init.keepAlive = keepAlive;
+    const exchange = new Exchange(this, init);
+    init.buf = EMPTY_BUFFER;
+    init.decoder = null;
     this.#state = afterHead(exchange);
     if (decoder !== null && options.requestTimeoutMs > 0) {
       // requestTimeoutMs counts from the request's first byte, head included.
@@ -601,6 +610,10 @@ export class Connection {
       this.#pendingText += data;
       return true;
     }
+    if (this.#processing && !this.#corked) {
+      this.#corked = true;
+      socket.cork();
+    }
     this.#flushText();
     const ok = encoding === undefined ? socket.write(data) : socket.write(data, encoding);
     if (!ok) this.#metrics.writePaused();
@@ -731,6 +744,20 @@ interface ExchangeInit extends RequestInit {
   readonly decoder: BodyDecoder | null;
   readonly keepAlive: boolean;
 }
+
+const EMPTY_BUFFER = Buffer.alloc(0);
+const exchangeInit: { -readonly [K in keyof ExchangeInit]: ExchangeInit[K] } = {
+  buf: EMPTY_BUFFER,
+  base: 0,
+  head: new ParsedHead(0),
+  contentLength: -1,
+  hasBody: false,
+  highWaterMark: 0,
+  maxBodyBytes: 0,
+  expectContinue: false,
+  decoder: null,
+  keepAlive: false,
+};
 
 const ignoreContent = (): void => {};
 

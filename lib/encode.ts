@@ -83,6 +83,16 @@ export class DateCache {
   }
 }
 
+// Small bodies are the common case: their Content-Length lines are built once.
+const CACHED_LENGTH_LINES = 4096;
+const contentLengthLines: Array<string | undefined> = new Array<string | undefined>(CACHED_LENGTH_LINES).fill(undefined);
+
+/** Returns the "Content-Length: N\r\n" line for a body of `length` bytes. */
+export function contentLengthLine(length: number): string {
+  if (length >= CACHED_LENGTH_LINES) return `Content-Length: ${length}\r\n`;
+  return (contentLengthLines[length] ??= `Content-Length: ${length}\r\n`);
+}
+
 /** Returns the chunk-size line that starts a chunk of `length` bytes. */
 export function encodeChunkHeader(length: number): string {
   return `${length.toString(16)}\r\n`;

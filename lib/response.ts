@@ -8,6 +8,7 @@ import {
   CHUNK_END,
   checkFieldName,
   checkFieldValue,
+  contentLengthLine,
   encodeChunkHeader,
   encodeLastChunk,
   encodeStatusLine,
@@ -74,7 +75,9 @@ export class Response {
   #reason: string | undefined;
   // Flat [lowerName, name, value, …] in insertion order; names as given.
   #fields: string[] = [];
+  // Whether every header value is ASCII (then the head is the same bytes in UTF-8).
   #asciiHead = true;
+  #asciiReason = true;
   #phase: Phase = Phase.Open;
   #writer: BodyWriter | null = null;
 
@@ -99,9 +102,11 @@ export class Response {
     if (!isValidStatus(code) || code < 200) {
       throw new InvalidResponseError('ERR_HTTP_INVALID_STATUS_CODE', `invalid final status code: ${String(code)}`);
     }
-    if (reason !== undefined) checkFieldValue('reason phrase', reason);
+    // A Latin-1 reason makes the head non-ASCII: it must then go out as latin1, not joined with a UTF-8 body.
+    const asciiReason = reason === undefined || checkFieldValue('reason phrase', reason);
     this.#status = code;
     this.#reason = reason;
+    this.#asciiReason = asciiReason;
     return this;
   }
 
@@ -180,12 +185,14 @@ export class Response {
     let framing = '';
     // RFC 9110 §8.6: Content-Length is sent for content, and for HEAD it tells the GET length.
     if (declared === -1 && (withBody || (channel.method === 'HEAD' && body !== undefined)) && this.#status >= 200 && this.#status !== 204 && this.#status !== 304) {
-      framing = `Content-Length: ${length}\r\n`;
+      framing = contentLengthLine(length);
     }
     const head = this.#encodeHead(framing, false);
+    const ascii = this.#asciiHead && this.#asciiReason;
     if (!withBody || length === 0) {
-      channel.write(head, 'latin1');
-    } else if (typeof body === 'string' && this.#asciiHead) {
+      // An ASCII head is the same bytes either way; as 'utf8' it joins the connection's batched text.
+      channel.write(head, ascii ? 'utf8' : 'latin1');
+    } else if (typeof body === 'string' && ascii) {
       channel.write(head + body, 'utf8');
     } else {
       channel.cork();
@@ -235,6 +242,7 @@ export class Response {
     if (this.#phase !== Phase.Open) return false;
     this.#fields = [];
     this.#asciiHead = true;
+    this.#asciiReason = true;
     this.#status = status;
     this.#reason = undefined;
     this.#fields.push('content-type', 'Content-Type', 'text/plain; charset=utf-8');

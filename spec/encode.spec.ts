@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { REASON_PHRASES } from '../lib/constants.ts';
 import { ChunkedDecoder } from '../lib/decode.ts';
 import {
+  contentLengthLine,
   CHUNK_END,
   checkFieldName,
   checkFieldValue,
@@ -135,6 +136,14 @@ describe('DateCache (RFC 9110 §5.6.7)', () => {
     expect(cache.keepAliveLine(65_000)).toBe('Keep-Alive: timeout=65\r\n');
     expect(cache.keepAliveLine(5_500)).toBe('Keep-Alive: timeout=5\r\n');
     expect(cache.keepAliveLine(65_000)).toBe('Keep-Alive: timeout=65\r\n');
+  });
+});
+
+describe('Content-Length line (RFC 9110 §8.6)', () => {
+  it.each([0, 1, 13, 4095, 4096, 4097, 1048576, 2 ** 40])('is the decimal byte count for %d, the same from the cache and without it', (length) => {
+    const want = `Content-Length: ${length}\r\n`;
+    expect(contentLengthLine(length)).toBe(want);
+    expect(contentLengthLine(length), 'second call (cached below 4096)').toBe(want);
   });
 });
 

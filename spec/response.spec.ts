@@ -204,6 +204,22 @@ describe('framing of responses', () => {
     expect(raw.match(/Connection: close\r\n/g)).toHaveLength(1);
     expect(raw.endsWith('bye')).toBe(true);
   });
+
+  it('a Latin-1 reason phrase goes out as Latin-1 bytes while a UTF-8 body stays UTF-8, with or without a body, also pipelined', async () => {
+    const url = await start((req, res) => {
+      // ASCII header values: only the reason makes the head non-ASCII.
+      const reply = res.status(200, 'Grüße').header('x-v', 'plain');
+      void (req.target === '/empty' ? reply.end() : reply.end('☃'));
+    });
+    const port = Number(new URL(url).port);
+    const raw = Buffer.from(await rawExchange(port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\nGET /empty HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'), 'latin1');
+    const text = raw.toString('latin1');
+    const [first, second] = text.split('HTTP/1.1 200 ').slice(1);
+    expect(first?.startsWith('Grüße\r\n'), `first status line: ${JSON.stringify(first?.slice(0, 12))}`).toBe(true);
+    expect(raw.includes(Buffer.from('\r\n\r\n☃', 'utf8')), 'body bytes are UTF-8').toBe(true);
+    expect(second?.startsWith('Grüße\r\n')).toBe(true);
+    expect(second).toContain('Content-Length: 0\r\n');
+  });
 });
 
 describe('request facts', () => {
