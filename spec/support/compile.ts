@@ -7,9 +7,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { afterAll } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 let built: Promise<string> | null = null;
+let outDir: string | null = null;
+
+// vitest ends its workers without a process 'exit' event: clean up when the spec file is done.
+afterAll(() => {
+  if (outDir !== null) rmSync(outDir, { recursive: true, force: true });
+  outDir = null;
+  built = null;
+});
 
 /**
  * Resolves the directory holding lib/*.ts compiled to .js (once per spec
@@ -19,7 +28,7 @@ let built: Promise<string> | null = null;
 export function compiledLib(): Promise<string> {
   built ??= (async () => {
     const out = mkdtempSync(join(tmpdir(), 'rawhttp-lib-'));
-    process.once('exit', () => rmSync(out, { recursive: true, force: true }));
+    outDir = out;
     const tsc = join(ROOT, 'node_modules', '.bin', 'tsc');
     const args = ['-p', join(ROOT, 'tsconfig.build.json'), '--outDir', out, '--declaration', 'false', '--sourceMap', 'false'];
     await promisify(execFile)(tsc, args, { cwd: ROOT }).catch((error: unknown) => {
