@@ -4,7 +4,7 @@
 
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { COLON, DEL, HTAB, KNOWN_METHODS, LF, SP } from '../lib/constants.ts';
+import { COLON, CR, DEL, HTAB, KNOWN_METHODS, LF, SP } from '../lib/constants.ts';
 import { Failure, type FailureCode } from '../lib/errors.ts';
 import {
   Expectation,
@@ -508,6 +508,42 @@ describe('field values: every byte at every word position (RFC 9110 §5.5)', () 
     f('RFC 9112 §5.2: obs-fold after a long value', `X: ${long}\r\n\tz`, Failure.ObsoleteLineFolding),
   ];
   it.each(rejects)('$rule', runReject);
+});
+
+describe('request-target: the word scan agrees with the byte scan (RFC 9112 §3.2, RFC 3986)', () => {
+  // A short head is scanned byte by byte, the same request line followed by a
+  // 300-byte field four bytes at a time: both must give the same answer.
+  const outcome = (input: string): string => {
+    const o = feedHead(bytes(input), { name: 'whole', cuts: [] });
+    return o.result > 0 ? `target ${show(o.snapshot?.target)} form ${o.snapshot?.targetForm}` : describeResult(o.result);
+  };
+  const compare = (target: string): string[] => {
+    const requestLine = `GET ${target} HTTP/1.1`;
+    const byBytes = outcome(head(requestLine, HOST));
+    const byWords = outcome(head(requestLine, HOST, `${PAD[0]}: ${PAD[1]}`));
+    return byBytes === byWords ? [] : [`${show(target)}: words ${byWords}, bytes ${byBytes}`];
+  };
+  it.each([0, 1, 2, 3, 4, 5, 6, 7, 8])('every byte after %i target bytes', (offset) => {
+    const wrong: string[] = [];
+    for (let byte = 0; byte < 256; byte++) {
+      if (byte === CR || byte === LF) continue; // they end the line: covered by the line-ending cases
+      wrong.push(...compare(`/${'abcdefgh'.slice(0, offset)}${latin1(byte)}z`));
+    }
+    expect(wrong.slice(0, 10), `${wrong.length} disagreements`).toEqual([]);
+  });
+  it.each(['%41', '%4g', '%4', '%', '[', ']', '[::1]', '_', '~', '!', '$', '%e9%E9'])('%s at every offset of a long target', (piece) => {
+    const wrong: string[] = [];
+    for (let offset = 0; offset < 12; offset++) {
+      wrong.push(...compare(`/${'p/q=r&s'.repeat(4).slice(0, offset)}${piece}${'t'.repeat(offset)}`));
+      wrong.push(...compare(`http://h${'a'.repeat(offset)}.example/${piece}`));
+    }
+    expect(wrong).toEqual([]);
+  });
+  it('accepts a plain target of every length up to 40 bytes on both paths', () => {
+    const wrong: string[] = [];
+    for (let length = 1; length <= 40; length++) wrong.push(...compare(`/${'a-b.c/d?e=f&g:h;i@j'.repeat(2).slice(0, length - 1)}`));
+    expect(wrong).toEqual([]);
+  });
 });
 
 describe('parseHead reads nothing at or past `end`', () => {
