@@ -9,11 +9,11 @@ const LOWER = new Uint8Array(256).map((_, b) => (b >= 0x41 && b <= 0x5a ? b | 0x
 export class HeaderView implements Iterable<[string, string]> {
   readonly #buf: Buffer;
   readonly #base: number;
-  readonly #fields: Uint32Array;
+  readonly #fields: ArrayLike<number>;
   readonly #count: number;
 
   /** Views `count` fields whose offsets (relative to `base`) are in `fields`. Holds `buf` as long as the view lives. */
-  constructor(buf: Buffer, base: number, fields: Uint32Array, count: number) {
+  constructor(buf: Buffer, base: number, fields: ArrayLike<number>, count: number) {
     this.#buf = buf;
     this.#base = base;
     this.#fields = fields;

@@ -17,11 +17,11 @@ const server = await serve(
       if (context.kind !== 'Socket' && seen <= 3) process.stderr.write(`rawhttp onError (${key}): ${String(error?.stack ?? error)}\n`);
     },
   },
-  async (req, res) => {
+  (req, res) => {
     if (req.method === 'POST' && req.target === '/echo') {
-      const body = await req.bytes();
-      res.status(200).header('content-type', 'application/octet-stream').end(body);
-      return;
+      return req.bytes().then((body) => {
+        res.status(200).header('content-type', 'application/octet-stream').end(body);
+      });
     }
     if (req.target === '/big') {
       res.status(200).header('content-type', 'application/octet-stream').header('content-length', BIG_BYTES);
