@@ -170,17 +170,9 @@ export class LazyRequest {
     return this.#url;
   }
 
-  /** The request's Headers; the same object on every read. */
+  /** The request's Headers; the same object on every read (the real Request's, if that came first). */
   get headers(): Headers {
-    if (this.#headers === null) {
-      if (this.#real !== null) {
-        this.#headers = this.#real.headers;
-        this.#headersShared = true;
-      } else {
-        this.#headers = fillHeaders(new (webClasses().Headers)(), this.#raw);
-      }
-    }
-    return this.#headers;
+    return (this.#headers ??= fillHeaders(new (webClasses().Headers)(), this.#raw));
   }
 
   /** rawhttp's request signal: aborted when the client goes away, made only when read. */
