@@ -233,8 +233,9 @@ function report(results, args) {
   lines.push(
     '## What the web objects cost (bench/hono/construct.js, ns/op, tinybench median)',
     '',
-    'A real Request is what the adapter must build for every request; a Response with a ReadableStream is what',
-    'it avoids with LazyResponse. FetchRequest is the adapter\'s Request (12 browser-like headers copied in).',
+    'A real Request and a Response with a ReadableStream are what the adapter avoids with LazyRequest and',
+    'LazyResponse; the LazyRequest rows show what reading more of it costs. FetchRequest is the real Request',
+    'made with overrideGlobalObjects: false (12 browser-like headers copied in).',
     '',
     `| operation | ${results.map((r) => `Node ${r.construct.node}`).join(' | ')} |`,
     `|---|${results.map(() => '---:').join('|')}|`,
