@@ -377,21 +377,18 @@ export class Connection {
     else if (body.kind === 'Chunked') decoder = new ChunkedDecoder(options);
     const lastAllowed = options.maxRequestsPerSocket > 0 && this.#requests >= options.maxRequestsPerSocket;
     const keepAlive = framing.keepAlive && !lastAllowed && !this.#ctx.closing;
-    // One init object per process, filled in place: the constructors copy what they keep.
-    const init = exchangeInit;
-    init.buf = buf;
-    init.base = base;
-    init.head = head;
-    init.contentLength = body.kind === 'Length' ? body.length : -1;
-    init.hasBody = decoder !== null;
-    init.highWaterMark = options.highWaterMark;
-    init.maxBodyBytes = options.maxBodyBytes;
-    init.expectContinue = framing.expectContinue;
-    init.decoder = decoder;
-    init.keepAlive = keepAlive;
-    const exchange = new Exchange(this, init);
-    init.buf = EMPTY_BUFFER;
-    init.decoder = null;
+    const exchange = new Exchange(this, {
+      buf,
+      base,
+      head,
+      contentLength: body.kind === 'Length' ? body.length : -1,
+      hasBody: decoder !== null,
+      highWaterMark: options.highWaterMark,
+      maxBodyBytes: options.maxBodyBytes,
+      expectContinue: framing.expectContinue,
+      decoder,
+      keepAlive,
+    });
     this.#state = afterHead(exchange);
     if (decoder !== null && options.requestTimeoutMs > 0) {
       // requestTimeoutMs counts from the request's first byte, head included.
@@ -745,19 +742,6 @@ interface ExchangeInit extends RequestInit {
   readonly keepAlive: boolean;
 }
 
-const EMPTY_BUFFER = Buffer.alloc(0);
-const exchangeInit: { -readonly [K in keyof ExchangeInit]: ExchangeInit[K] } = {
-  buf: EMPTY_BUFFER,
-  base: 0,
-  head: new ParsedHead(0),
-  contentLength: -1,
-  hasBody: false,
-  highWaterMark: 0,
-  maxBodyBytes: 0,
-  expectContinue: false,
-  decoder: null,
-  keepAlive: false,
-};
 
 const ignoreContent = (): void => {};
 

@@ -119,5 +119,5 @@ export function encodeLastChunk(trailers: Iterable<readonly [string, string]> | 
 /** Pre-encoded error responses: they name the status, never the input (Go's rule). */
 export function encodeErrorResponse(status: number, dateLine: string): string {
   const reason = REASON_PHRASES[status] ?? 'Error';
-  return `${encodeStatusLine(status)}${dateLine}Connection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${reason.length}\r\n\r\n${reason}`;
+  return `${encodeStatusLine(status)}${dateLine}Connection: close\r\nContent-Type: text/plain; charset=utf-8\r\n${contentLengthLine(reason.length)}\r\n${reason}`;
 }

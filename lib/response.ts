@@ -60,6 +60,8 @@ export interface SentResponse {
   readonly statusCode: number;
 }
 
+const NON_ASCII = /[^\x00-\x7f]/;
+
 const Phase = { Open: 0, Streaming: 1, Ended: 2 } as const;
 type Phase = (typeof Phase)[keyof typeof Phase];
 
@@ -77,7 +79,6 @@ export class Response {
   #fields: string[] = [];
   // Whether every header value is ASCII (then the head is the same bytes in UTF-8).
   #asciiHead = true;
-  #asciiReason = true;
   #phase: Phase = Phase.Open;
   #writer: BodyWriter | null = null;
 
@@ -102,11 +103,9 @@ export class Response {
     if (!isValidStatus(code) || code < 200) {
       throw new InvalidResponseError('ERR_HTTP_INVALID_STATUS_CODE', `invalid final status code: ${String(code)}`);
     }
-    // A Latin-1 reason makes the head non-ASCII: it must then go out as latin1, not joined with a UTF-8 body.
-    const asciiReason = reason === undefined || checkFieldValue('reason phrase', reason);
+    if (reason !== undefined) checkFieldValue('reason phrase', reason);
     this.#status = code;
     this.#reason = reason;
-    this.#asciiReason = asciiReason;
     return this;
   }
 
@@ -188,7 +187,9 @@ export class Response {
       framing = contentLengthLine(length);
     }
     const head = this.#encodeHead(framing, false);
-    const ascii = this.#asciiHead && this.#asciiReason;
+    // A Latin-1 reason (rare) makes the head non-ASCII: it must then go out as latin1, not joined with a UTF-8 body.
+    const reason = this.#reason;
+    const ascii = this.#asciiHead && (reason === undefined || !NON_ASCII.test(reason));
     if (!withBody || length === 0) {
       // An ASCII head is the same bytes either way; as 'utf8' it joins the connection's batched text.
       channel.write(head, ascii ? 'utf8' : 'latin1');
@@ -242,7 +243,6 @@ export class Response {
     if (this.#phase !== Phase.Open) return false;
     this.#fields = [];
     this.#asciiHead = true;
-    this.#asciiReason = true;
     this.#status = status;
     this.#reason = undefined;
     this.#fields.push('content-type', 'Content-Type', 'text/plain; charset=utf-8');

@@ -9,7 +9,7 @@ import { decideFraming } from '../../lib/framing.ts';
 import { HeaderView } from '../../lib/headers.ts';
 import { INCOMPLETE, ParsedHead, parseHead } from '../../lib/parse.ts';
 import { isDeepStrictEqual } from 'node:util';
-import { describeResult, feedBody, feedHead, HEAD_LIMITS, type Split } from '../support/split.ts';
+import { cutPieces, describeResult, feedBody, feedHead, HEAD_LIMITS, type Split } from '../support/split.ts';
 
 const CHUNKED_LIMITS = { maxChunkExtensionBytes: 16 * 1024, maxTrailerBytes: 16 * 1024 };
 
@@ -124,14 +124,7 @@ function cut(stream: Buffer, how: Cutting): Buffer[] {
     how.kind === 'points'
       ? [...new Set(how.points.map((p) => (stream.length > 1 ? 1 + (p % (stream.length - 1)) : 0)))].filter((p) => p > 0).sort((a, b) => a - b)
       : Array.from({ length: Math.max(0, Math.ceil(stream.length / how.size) - 1) }, (_, i) => (i + 1) * how.size);
-  const out: Buffer[] = [];
-  let from = 0;
-  for (const p of at) {
-    out.push(Buffer.from(stream.subarray(from, p)));
-    from = p;
-  }
-  out.push(Buffer.from(stream.subarray(from)));
-  return out;
+  return cutPieces(stream, at);
 }
 
 // --- the connection's loop, reduced to parsing -------------------------------
