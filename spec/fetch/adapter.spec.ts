@@ -243,20 +243,7 @@ describe('the Request a fetch handler receives', () => {
 });
 
 describe('reading the request body whole (text, json, arrayBuffer, bytes)', () => {
-  async function probe(body: string | Buffer, read: (req: Request) => Promise<unknown>): Promise<unknown> {
-    let outcome: unknown;
-    const { url } = await servers.rawhttp(async (req) => {
-      try {
-        outcome = await read(req);
-      } catch (error) {
-        outcome = `${(error as Error).constructor.name}`;
-      }
-      return new Response('ok');
-    });
-    const res = await request(`${url}/`, { method: 'POST', body });
-    await res.body.dump();
-    return outcome;
-  }
+  const probe = (body: string | Buffer, read: (req: Request) => Promise<unknown>): Promise<unknown> => servers.probe({ method: 'POST', body }, read);
 
   it('text() drops a UTF-8 BOM and replaces bad sequences, as the standard decoder does', async () => {
     expect(await probe(Buffer.from([0xef, 0xbb, 0xbf, 0x68, 0x69, 0xff]), (req) => req.text())).toBe('hi\ufffd');

@@ -161,20 +161,8 @@ function once(signal: AbortSignal): Promise<void> {
 }
 
 describe('the body of a LazyRequest behaves as a standard body', () => {
-  async function probe(method: string, body: string | undefined, headers: Record<string, string>, read: (req: Request) => Promise<unknown>): Promise<unknown> {
-    let outcome: unknown;
-    const { url } = await servers.rawhttp(async (req) => {
-      try {
-        outcome = await read(req);
-      } catch (error) {
-        outcome = `${(error as Error).constructor.name}`;
-      }
-      return new Response('ok');
-    });
-    const res = await request(`${url}/`, { method, headers, ...(body === undefined ? {} : { body }) });
-    await res.body.dump();
-    return outcome;
-  }
+  const probe = (method: string, body: string | undefined, headers: Record<string, string>, read: (req: Request) => Promise<unknown>): Promise<unknown> =>
+    servers.probe({ method, headers, ...(body === undefined ? {} : { body }) }, read);
   const rejects = (promise: Promise<unknown>): Promise<string> =>
     promise.then(
       () => 'resolved',

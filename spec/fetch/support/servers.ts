@@ -4,6 +4,7 @@
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
+import { request } from 'undici';
 import { fetchHandler, serve, type ErrorContext, type FetchHandler, type FetchHandlerOptions, type Server, type ServerOptions } from '../../../lib/index.ts';
 
 /** An error a server reported through onError. */
@@ -34,6 +35,26 @@ export class FetchServers {
     const server = adapter === undefined ? await serve({ ...base, fetch }) : await serve(base, fetchHandler(fetch, adapter));
     this.#rawhttp.push(server);
     return { url: server.url, errors };
+  }
+
+  /**
+   * Sends one request (`method`, `headers`, optional `body`) to a rawhttp
+   * fetch server whose handler runs `read` on the Request, and resolves
+   * what `read` resolved — or the name of the error class it threw.
+   */
+  async probe(init: { readonly method: string; readonly headers?: Record<string, string>; readonly body?: string | Buffer }, read: (req: Request) => Promise<unknown>): Promise<unknown> {
+    let outcome: unknown;
+    const { url } = await this.rawhttp(async (req) => {
+      try {
+        outcome = await read(req);
+      } catch (error) {
+        outcome = `${(error as Error).constructor.name}`;
+      }
+      return new Response('ok');
+    });
+    const res = await request(`${url}/`, { method: init.method, headers: init.headers ?? {}, ...(init.body === undefined ? {} : { body: init.body }) });
+    await res.body.dump();
+    return outcome;
   }
 
   /** Serves `fetch` with @hono/node-server on node:http. */
