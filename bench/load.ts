@@ -30,6 +30,7 @@ import {
   type ScenarioResult,
   type ServerId,
 } from './scenarios.ts';
+import { startReady, type ReadyProcess } from './ready.ts';
 
 const { values } = parseArgs({
   options: {
@@ -111,60 +112,14 @@ function pinned(core: number, command: string, args: string[]): [string, string[
   return hasTaskset ? ['taskset', ['-c', String(core), command, ...args]] : [command, args];
 }
 
-interface ServerProcess {
-  readonly pid: number;
-  readonly port: number;
+interface ServerProcess extends ReadyProcess {
   readonly node: string;
-  readonly stderr: () => string;
-  readonly exited: () => number | string | null;
-  stop(): Promise<void>;
 }
 
-function startServer(server: ServerId): Promise<ServerProcess> {
+async function startServer(server: ServerId): Promise<ServerProcess> {
   const [command, args] = pinned(0, nodePath, [join(BENCH, 'servers', `${server}.js`)]);
-  const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  let stdout = '';
-  let exit: number | string | null = null;
-  child.stderr.setEncoding('utf8').on('data', (text: string) => {
-    if (stderr.length < 64 * 1024) stderr += text;
-  });
-  const closed = new Promise<void>((done) => child.on('close', () => done()));
-  child.on('exit', (code, signal) => {
-    exit = code ?? signal;
-  });
-  const stop = async (): Promise<void> => {
-    if (exit !== null) return;
-    child.kill('SIGTERM');
-    const killer = setTimeout(() => child.kill('SIGKILL'), 3_000);
-    await closed;
-    clearTimeout(killer);
-  };
-  return new Promise((resolveReady, reject) => {
-    const timer = setTimeout(() => {
-      void stop();
-      reject(new Error(`${server} did not print its readiness line within ${READY_TIMEOUT_MS} ms; stderr: ${stderr.slice(-2000)}`));
-    }, READY_TIMEOUT_MS);
-    child.stdout.setEncoding('utf8').on('data', (text: string) => {
-      stdout += text;
-      const line = stdout.split('\n').find((l) => l.startsWith('{"ready"'));
-      if (line === undefined) return;
-      clearTimeout(timer);
-      const ready = JSON.parse(line) as { port: number; pid: number; node: string };
-      resolveReady({
-        pid: child.pid ?? ready.pid,
-        port: ready.port,
-        node: ready.node,
-        stderr: () => stderr,
-        exited: () => exit,
-        stop,
-      });
-    });
-    child.on('exit', () => {
-      clearTimeout(timer);
-      reject(new Error(`${server} exited (${String(exit)}) before it was ready; stderr: ${stderr.slice(-2000)}`));
-    });
-  });
+  const started = await startReady(command, args, ROOT, server, READY_TIMEOUT_MS);
+  return { ...started, node: String(started.ready['node']) };
 }
 
 /** Sends the scenario's request once and checks status and body size: the server is up and correct. */

@@ -19,6 +19,7 @@ import { cpus, release } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { startReady, type ReadyProcess } from './ready.ts';
 
 const { values } = parseArgs({
   options: {
@@ -76,46 +77,9 @@ function nodeVersion(node: string): string {
   return spawnSync(node, ['-v'], { encoding: 'utf8' }).stdout.trim();
 }
 
-interface Started {
-  readonly pid: number;
-  readonly port: number;
-  stop(): Promise<void>;
-}
-
 /** Starts `script` under `node`, pinned to `cores`, and waits for its readiness line. */
-function startServer(node: string, script: string, args: readonly string[], cores: string): Promise<Started> {
-  const child = spawn('taskset', ['-c', cores, node, join(BENCH, script), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  let exited = false;
-  const closed = new Promise<void>((done) => child.once('close', () => done()));
-  child.once('exit', () => (exited = true));
-  child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr = (stderr + text).slice(-4000)));
-  const stop = async (): Promise<void> => {
-    if (exited) return;
-    child.kill('SIGTERM');
-    const killer = setTimeout(() => child.kill('SIGKILL'), 3_000);
-    await closed;
-    clearTimeout(killer);
-  };
-  return new Promise((resolveReady, reject) => {
-    const timer = setTimeout(() => {
-      void stop();
-      reject(new Error(`${script} not ready within ${READY_TIMEOUT_MS} ms: ${stderr}`));
-    }, READY_TIMEOUT_MS);
-    child.stdout.setEncoding('utf8').on('data', (text: string) => {
-      stdout += text;
-      const line = stdout.split('\n').find((l) => l.startsWith('{"ready"'));
-      if (line === undefined) return;
-      clearTimeout(timer);
-      const ready = JSON.parse(line) as { port: number };
-      resolveReady({ pid: child.pid ?? 0, port: ready.port, stop });
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${script} exited (${String(code)}) before it was ready: ${stderr}`));
-    });
-  });
+function startServer(node: string, script: string, args: readonly string[], cores: string): Promise<ReadyProcess> {
+  return startReady('taskset', ['-c', cores, node, join(BENCH, script), ...args], ROOT, script, READY_TIMEOUT_MS);
 }
 
 interface WrkResult {
@@ -295,15 +259,15 @@ async function pairedCost(node: string): Promise<PairedResult> {
   for (let round = 0; round < rounds; round++) {
     await waitQuiet();
     const order = round % 2 === 0 ? (['on', 'off'] as const) : (['off', 'on'] as const);
-    const servers: Partial<Record<'on' | 'off', Started>> = {};
+    const servers: Partial<Record<'on' | 'off', ReadyProcess>> = {};
     try {
       for (const variant of order) {
         const started = await startServer(node, join('metrics', 'rawhttp-hello.js'), [variant], '0');
         running.add(started.stop);
         servers[variant] = started;
       }
-      const on = servers.on as Started;
-      const off = servers.off as Started;
+      const on = servers.on as ReadyProcess;
+      const off = servers.off as ReadyProcess;
       if (warmupSec > 0) await Promise.all([runWrk(on.port, warmupSec, half), runWrk(off.port, warmupSec, half)]);
       const [a, b] = await Promise.all([runWrk(on.port, durationSec, half), runWrk(off.port, durationSec, half)]);
       result.on.push(a.rps);

@@ -36,7 +36,7 @@ export class ServerSockets {
 
   /** Returns the accepted socket whose peer is the client socket `client`, or throws. */
   peerOf(client: Socket): Socket {
-    const found = this.all.find((s) => s.remotePort === client.localPort && s.localPort === client.remotePort);
+    const found = this.#find(client);
     if (found === undefined) throw new Error(`no server-side socket for client port ${String(client.localPort)} among ${this.all.length}`);
     return found;
   }
@@ -45,11 +45,15 @@ export class ServerSockets {
   async waitForPeerOf(client: Socket, timeoutMs = 3_000): Promise<Socket> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const found = this.all.find((s) => s.remotePort === client.localPort && s.localPort === client.remotePort);
+      const found = this.#find(client);
       if (found !== undefined) return found;
       if (Date.now() > deadline) return this.peerOf(client);
       await sleep(2);
     }
+  }
+
+  #find(client: Socket): Socket | undefined {
+    return this.all.find((s) => s.remotePort === client.localPort && s.localPort === client.remotePort);
   }
 
   dispose(): void {
