@@ -33,13 +33,8 @@ export interface ServerContext {
   readonly onUpgrade: UpgradeHandler | undefined;
   /** Takes over sockets of CONNECT requests; without it CONNECT gets 405. */
   readonly onConnect: UpgradeHandler | undefined;
+  /** Date lines; connections keep monotonic time (deadlines survive wall-clock steps) and ask it with lineAt(). */
   readonly dateCache: DateCache;
-  /**
-   * Date.now() minus performance.now(): connections keep time on the
-   * monotonic clock (deadlines survive wall-clock steps) and add this for the
-   * Date line. The server refreshes it at least once a second.
-   */
-  readonly wallClockOffsetMs: number;
   /** Built-in metrics: each connection reports its transitions to the tracker it gets here. */
   readonly recorder: MetricsRecorder;
   /** The server is shutting down: finish in-flight requests, then close. */
@@ -139,7 +134,7 @@ export class Connection {
 
   /** The current "Date: …\r\n" line (cached per second). */
   dateLine(): string {
-    return this.#ctx.dateCache.line(this.#now() + this.#ctx.wallClockOffsetMs);
+    return this.#ctx.dateCache.lineAt(this.#now());
   }
 
   /** Current phase, for the server and for tests. */
@@ -653,7 +648,7 @@ export class Connection {
       return;
     }
     if (state.kind === 'Closed') return;
-    this.write(encodeErrorResponse(info.status, this.#ctx.dateCache.line(this.#now() + this.#ctx.wallClockOffsetMs)), 'latin1');
+    this.write(encodeErrorResponse(info.status, this.dateLine()), 'latin1');
     this.#close('ProtocolError');
   }
 
@@ -741,7 +736,6 @@ interface ExchangeInit extends RequestInit {
   readonly decoder: BodyDecoder | null;
   readonly keepAlive: boolean;
 }
-
 
 const ignoreContent = (): void => {};
 

@@ -59,6 +59,18 @@ export function checkFieldValue(name: string, value: string): boolean {
 export class DateCache {
   #second = -1;
   #line = '';
+  // Date.now() minus performance.now(): connections keep monotonic time.
+  #wallOffsetMs = Date.now() - performance.now();
+
+  /** Re-reads how the monotonic clock maps to the wall clock (the server's sweep does, at least once a second). */
+  syncWallClock(wallMs: number, monotonicMs: number): void {
+    this.#wallOffsetMs = wallMs - monotonicMs;
+  }
+
+  /** The Date line for `monotonicMs`, a performance.now() reading. */
+  lineAt(monotonicMs: number): string {
+    return this.line(monotonicMs + this.#wallOffsetMs);
+  }
 
   /** The full "Date: …\r\n" line for the second that contains `nowMs`. */
   line(nowMs: number): string {

@@ -60,7 +60,6 @@ export class Server implements ServerContext {
   readonly onUpgrade: UpgradeHandler | undefined;
   readonly onConnect: UpgradeHandler | undefined;
   readonly dateCache = new DateCache();
-  #wallClockOffsetMs = Date.now() - performance.now();
   /** The metrics registry: built-in rawhttp_ metrics (unless `metrics: false`) and your own; prometheus(), snapshot(). */
   readonly metrics: Metrics;
   /** Where connections report their transitions: the built-in metrics, or nothing with `metrics: false`. */
@@ -175,11 +174,6 @@ export class Server implements ServerContext {
     this.#connections.add(new Connection(socket, this));
   }
 
-  /** Date.now() minus performance.now(), refreshed by the sweep: connections keep monotonic time. */
-  get wallClockOffsetMs(): number {
-    return this.#wallClockOffsetMs;
-  }
-
   // One sweep for all connections' deadlines: arming a deadline is a field
   // write, not a timer per request.
   #startSweep(): void {
@@ -189,7 +183,7 @@ export class Server implements ServerContext {
     const periodMs = Math.max(5, Math.min(1_000, Math.floor(shortest / 4)));
     this.#sweep = setInterval(() => {
       const now = performance.now();
-      this.#wallClockOffsetMs = Date.now() - now;
+      this.dateCache.syncWallClock(Date.now(), now);
       for (const connection of this.#connections) connection.checkDeadlines(now);
     }, periodMs);
     this.#sweep.unref();

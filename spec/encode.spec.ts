@@ -131,6 +131,17 @@ describe('DateCache (RFC 9110 §5.6.7)', () => {
     expect(cache.line(base), 'a clock that steps back gets its own second').toBe(first);
   });
 
+  it('maps a monotonic reading to the wall clock it was last synced with', () => {
+    const cache = new DateCache();
+    cache.syncWallClock(784111777000, 1_000);
+    expect(cache.lineAt(1_500)).toBe('Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n');
+    expect(cache.lineAt(2_000)).toBe('Date: Sun, 06 Nov 1994 08:49:38 GMT\r\n');
+    const before = Date.now();
+    const got = new DateCache().lineAt(performance.now());
+    const after = Date.now();
+    expect([cache.line(before), cache.line(after)], 'synced with the wall clock at construction').toContain(got);
+  });
+
   it('announces the keep-alive timeout in whole seconds (RFC 9112 Appendix C.2.2)', () => {
     const cache = new DateCache();
     expect(cache.keepAliveLine(65_000)).toBe('Keep-Alive: timeout=65\r\n');
