@@ -48,7 +48,7 @@ export function fetchHandler(fetch: FetchHandler, options: FetchHandlerOptions =
   return (req, res) => {
     const method = normalizeMethod(req.method);
     if (method === null) return refuse(res, 501, 'Not Implemented');
-    const url = requestUrl(req.target, req.headers.get('host'), defaultHost);
+    const url = requestUrl(req.target, req.host, defaultHost);
     if (url === null) return refuse(res, 400, 'Bad Request');
     // GET and HEAD may not carry a body in the Fetch API; the connection drains one if sent.
     const source = method !== 'GET' && method !== 'HEAD' && req.hasBody ? new BodySource(req) : null;

@@ -54,6 +54,8 @@ export class Request {
   #targetStart: number;
   #targetEnd: number;
   #targetForm: TargetForm;
+  // Index of the Host field (the parser found it while scanning), or -1.
+  #hostField: number;
   #target: string | undefined;
   #contentLength: number;
   #hasBody: boolean;
@@ -80,6 +82,7 @@ export class Request {
     this.#targetStart = init.base + head.targetStart;
     this.#targetEnd = init.base + head.targetEnd;
     this.#targetForm = head.targetForm;
+    this.#hostField = head.hostField;
     // The parser's offsets array is reused for the next head: keep a copy of
     // ours, as a plain array (TypedArray.prototype.slice costs ≈ 8× more: 480
     // vs 60 ns for ten fields).
@@ -112,6 +115,14 @@ export class Request {
   /** Header fields; lookups are case-insensitive and decode on demand. */
   get headers(): HeaderView {
     return (this.#headers ??= new HeaderView(this.#buf, this.#base, this.#fields, this.#fieldCount));
+  }
+
+  /** The Host field's value (at most one is accepted), undefined without one (HTTP/1.0); read without building the header view. */
+  get host(): string | undefined {
+    const field = this.#hostField;
+    if (field < 0) return undefined;
+    const at = field * FIELD_STRIDE;
+    return this.#buf.toString('latin1', this.#base + (this.#fields[at + 2] as number), this.#base + (this.#fields[at + 3] as number));
   }
 
   /** The request-target exactly as sent ('/path?x=1', or absolute-form, authority-form, '*'). */

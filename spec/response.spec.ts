@@ -223,6 +223,21 @@ describe('framing of responses', () => {
 });
 
 describe('request facts', () => {
+  it('host is the Host field as received (trimmed), equal to headers.get, undefined for HTTP/1.0 without one, also pipelined', async () => {
+    const seen: Array<[string | undefined, string | undefined]> = [];
+    const url = await start((req, res) => {
+      seen.push([req.host, req.headers.get('host')]);
+      res.end('ok');
+    });
+    const raw = 'GET / HTTP/1.1\r\nAccept: */*\r\nHost:   example.com:8080  \r\nX-A: b\r\n\r\nGET /2 HTTP/1.1\r\nHost: [::1]\r\n\r\nGET /3 HTTP/1.0\r\n\r\n';
+    await rawExchange(Number(new URL(url).port), raw);
+    expect(seen).toEqual([
+      ['example.com:8080', 'example.com:8080'],
+      ['[::1]', '[::1]'],
+      [undefined, undefined],
+    ]);
+  });
+
   it('exposes hasBody and the peer address', async () => {
     const seen: Array<[boolean, string | undefined, number | undefined]> = [];
     const url = await start(async (req, res) => {
