@@ -2,14 +2,26 @@
 // SharedArrayBuffer and change only through Atomics, so worker threads share
 // them and a scrape never stops a writer. A leaf: imports nothing from lib/.
 
-// Cells are 64-bit integers: byte counts and microsecond sums never wrap, and
-// integers add exactly where floats would drift.
+// A cell is a 64-bit integer kept as two int32 words, value = high × 2^30 +
+// low: byte counts and microsecond sums never wrap, integers add exactly
+// where floats would drift, and the request path adds with one Atomics.add on
+// an int32 word (BigInt64 atomics allocate a BigInt per call, which measured
+// as most of the metrics' cost). The low word is kept within ±2^30, so an
+// addition of less than 2^29 never wraps it; crossing the bound moves the
+// excess into the high word inside a per-shard section (a seqlock counting
+// entries and exits, so threads sharing a shard stay exact), which readers
+// retry around.
 const CELL_BYTES = 8;
+const LOW_RANGE = 2 ** 30;
+const SMALL_AMOUNT = 2 ** 29;
+// A reader retrying this often found a writer that died inside a section:
+// it takes the words as they are.
+const MAX_READ_TRIES = 1000;
 // 128 bytes: x86 prefetches cache lines in adjacent pairs, so shards padded to
 // one line would still share a prefetch unit and contend.
 const LINE_BYTES = 128;
 const LINE_CELLS = LINE_BYTES / CELL_BYTES;
-const MAGIC = 0x72617768_6d657431n; // "rawhmet1": a buffer made by this module, this layout
+const MAGIC = 0x72617768_6d657432n; // "rawhmet2": a buffer made by this module, this layout
 const HeaderCell = { Magic: 0, Shards: 1, Cells: 2, NextShard: 3 } as const;
 const DEFAULT_CELLS = 4096;
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
@@ -89,16 +101,20 @@ export type MetricSnapshot =
 /** Every metric's current value as plain numbers, by name. */
 export type MetricsSnapshot = Readonly<Record<string, MetricSnapshot>>;
 
-// Where cells are and how to read them across shards.
+// Where cells are, and the one place that writes or reads their words. Each
+// shard starts with a cell of two section counters (entered, exited: they
+// differ while a writer moves a carry), then its cells.
 class Cells {
   readonly buffer: SharedArrayBuffer;
-  readonly array: BigInt64Array;
+  readonly words: Int32Array;
   readonly prints: Int32Array;
   readonly shards: number;
   readonly perShard: number;
   readonly shard: number;
+  // Word index of shard 0's section counters, and words from one shard to the next.
   readonly #base: number;
   readonly #stride: number;
+  readonly #entered: number;
 
   constructor(buffer: SharedArrayBuffer, shard: number) {
     const header = new BigInt64Array(buffer, 0, LINE_CELLS);
@@ -112,34 +128,91 @@ class Cells {
     this.shard = shard;
     const printBytes = roundUp(this.perShard * 4, LINE_BYTES);
     this.prints = new Int32Array(buffer, LINE_BYTES, this.perShard);
-    this.array = new BigInt64Array(buffer);
-    this.#base = (LINE_BYTES + printBytes) / CELL_BYTES;
-    this.#stride = roundUp(this.perShard, LINE_CELLS);
+    this.words = new Int32Array(buffer);
+    this.#base = (LINE_BYTES + printBytes) / 4;
+    this.#stride = Cells.shardCells(this.perShard) * 2;
+    this.#entered = this.#base + shard * this.#stride;
   }
 
-  /** Index in `array` of this thread's copy of `slot`. */
+  /** Word index of the low word of this thread's copy of `slot`. */
   own(slot: number): number {
-    return this.#base + this.shard * this.#stride + slot;
+    return this.#base + this.shard * this.#stride + 2 + slot * 2;
+  }
+
+  /** Adds `amount` (a safe integer) to the cell whose low word is `low`; this thread's shard only. */
+  add(low: number, amount: number): void {
+    if (amount < SMALL_AMOUNT && amount > -SMALL_AMOUNT) {
+      const now = Atomics.add(this.words, low, amount) + amount;
+      if (now < LOW_RANGE && now >= -LOW_RANGE) return;
+      this.#carry(low, 0);
+    } else {
+      this.#carry(low, amount);
+    }
+  }
+
+  /** Sets the cell whose low word is `low` to `value` (a safe integer); this thread's shard only. */
+  set(low: number, value: number): void {
+    const words = this.words;
+    Atomics.add(words, this.#entered, 1);
+    const high = Math.floor(value / LOW_RANGE);
+    Atomics.store(words, low + 1, high);
+    Atomics.store(words, low, value - high * LOW_RANGE);
+    Atomics.add(words, this.#entered + 1, 1);
+  }
+
+  // Adds `extra` and moves whole 2^30s from the low word to the high word,
+  // leaving the low word near [0, 2^30), inside a section so no reader sees
+  // half of it. Additions by other threads sharing the shard are kept: the
+  // low word changes by a relative amount, never by a store.
+  #carry(low: number, extra: number): void {
+    const words = this.words;
+    Atomics.add(words, this.#entered, 1);
+    const total = Atomics.load(words, low) + extra;
+    const carry = Math.floor(total / LOW_RANGE);
+    Atomics.add(words, low + 1, carry);
+    Atomics.sub(words, low, carry * LOW_RANGE - extra);
+    Atomics.add(words, this.#entered + 1, 1);
   }
 
   /** Sum of `slot` over every shard, or over `shard` alone. */
-  read(slot: number, shard: number): bigint {
-    const array = this.array;
-    if (shard >= 0) return Atomics.load(array, this.#base + shard * this.#stride + slot);
-    let sum = 0n;
-    for (let s = 0, at = this.#base + slot; s < this.shards; s++, at += this.#stride) sum += Atomics.load(array, at);
+  read(slot: number, shard: number): number {
+    if (shard >= 0) return this.#readOne(this.#base + shard * this.#stride, slot);
+    let sum = 0;
+    for (let s = 0, at = this.#base; s < this.shards; s++, at += this.#stride) sum += this.#readOne(at, slot);
     return sum;
   }
 
-  /** Sets `slot` of one shard to zero. */
+  // Consistent when no section was open when reading began and none began
+  // since: every section entered by the end had also exited by the start.
+  #readOne(entered: number, slot: number): number {
+    const words = this.words;
+    const low = entered + 2 + slot * 2;
+    for (let tries = 0; ; tries++) {
+      const exitedBefore = Atomics.load(words, entered + 1);
+      const value = Atomics.load(words, low + 1) * LOW_RANGE + Atomics.load(words, low);
+      if (Atomics.load(words, entered) === exitedBefore || tries >= MAX_READ_TRIES) return value;
+    }
+  }
+
+  /** Sets `slot` of one shard to zero: only for a shard whose writer is gone. */
   clear(slot: number, shard: number): void {
-    Atomics.store(this.array, this.#base + shard * this.#stride + slot, 0n);
+    const entered = this.#base + shard * this.#stride;
+    const low = entered + 2 + slot * 2;
+    Atomics.store(this.words, low, 0);
+    Atomics.store(this.words, low + 1, 0);
+    // A writer that died inside a section left it open.
+    Atomics.store(this.words, entered + 1, Atomics.load(this.words, entered));
+  }
+
+  // Cells per shard including its section counters, padded to whole lines.
+  static shardCells(perShard: number): number {
+    return roundUp(perShard + 1, LINE_CELLS);
   }
 
   static allocate(shards: number, perShard: number): SharedArrayBuffer {
     if (!Number.isInteger(shards) || shards < 1) throw new RangeError(`Metrics: shards must be a positive integer, got ${String(shards)}`);
     if (!Number.isInteger(perShard) || perShard < 1) throw new RangeError(`Metrics: cells must be a positive integer, got ${String(perShard)}`);
-    const bytes = LINE_BYTES + roundUp(perShard * 4, LINE_BYTES) + shards * roundUp(perShard, LINE_CELLS) * CELL_BYTES;
+    const bytes = LINE_BYTES + roundUp(perShard * 4, LINE_BYTES) + shards * Cells.shardCells(perShard) * CELL_BYTES;
     const buffer = new SharedArrayBuffer(bytes);
     const header = new BigInt64Array(buffer, 0, LINE_CELLS);
     Atomics.store(header, HeaderCell.Shards, BigInt(shards));
@@ -156,57 +229,57 @@ function roundUp(value: number, multiple: number): number {
 
 /** One metric cell: this thread's slot for writes, every shard for reads. */
 abstract class SharedCell {
-  protected readonly array: BigInt64Array;
+  protected readonly cells: Cells;
   protected readonly at: number;
-  readonly #cells: Cells;
   readonly #slot: number;
 
   constructor(cells: Cells, slot: number) {
-    this.#cells = cells;
+    this.cells = cells;
     this.#slot = slot;
-    this.array = cells.array;
     this.at = cells.own(slot);
   }
 
   /** Adds one. */
   inc(): void {
-    Atomics.add(this.array, this.at, 1n);
+    this.cells.add(this.at, 1);
   }
 
   /** The sum over every thread. */
   get value(): number {
-    return Number(this.#cells.read(this.#slot, -1));
+    return this.cells.read(this.#slot, -1);
   }
 
   /** The value of one `shard`, or the sum over every thread with -1. */
   read(shard: number): number {
-    return Number(this.#cells.read(this.#slot, shard));
+    return this.cells.read(this.#slot, shard);
   }
 }
 
 /** A monotonically increasing count. Obtain one from Metrics.counter(). */
 export class Counter extends SharedCell {
-  /** Adds `amount`, a non-negative integer; throws RangeError otherwise (BigInt refuses fractions). */
+  /** Adds `amount`, a non-negative safe integer; throws RangeError otherwise. */
   add(amount: number): void {
-    if (!(amount >= 0)) throw new RangeError(`Counter.add: amount must be a non-negative integer, got ${String(amount)}`);
-    Atomics.add(this.array, this.at, BigInt(amount));
+    if (!(amount >= 0) || !Number.isSafeInteger(amount)) throw new RangeError(`Counter.add: amount must be a non-negative integer, got ${String(amount)}`);
+    this.cells.add(this.at, amount);
   }
 }
 
 /** A value that goes up and down; the exposed value is the sum of every thread's part. Obtain one from Metrics.gauge(). */
 export class Gauge extends SharedCell {
   dec(): void {
-    Atomics.sub(this.array, this.at, 1n);
+    this.cells.add(this.at, -1);
   }
 
-  /** Adds `amount`, an integer (negative lowers the gauge). */
+  /** Adds `amount`, a safe integer (negative lowers the gauge); throws RangeError otherwise. */
   add(amount: number): void {
-    Atomics.add(this.array, this.at, BigInt(amount));
+    if (!Number.isSafeInteger(amount)) throw new RangeError(`Gauge.add: amount must be an integer, got ${String(amount)}`);
+    this.cells.add(this.at, amount);
   }
 
-  /** Sets this thread's part to `value`, an integer; other threads' parts still add to it. */
+  /** Sets this thread's part to `value`, a safe integer; other threads' parts still add to it. Throws RangeError otherwise. */
   set(value: number): void {
-    Atomics.store(this.array, this.at, BigInt(value));
+    if (!Number.isSafeInteger(value)) throw new RangeError(`Gauge.set: value must be an integer, got ${String(value)}`);
+    this.cells.set(this.at, value);
   }
 
   /**
@@ -246,7 +319,6 @@ export class GaugeLease implements Disposable {
  * 1/scale units. Obtain one from Metrics.histogram().
  */
 export class Histogram {
-  readonly #array: BigInt64Array;
   readonly #at: number;
   readonly #bounds: Float64Array;
   readonly #scale: number;
@@ -257,7 +329,6 @@ export class Histogram {
   constructor(cells: Cells, slot: number, bounds: Float64Array, scale: number) {
     this.#cells = cells;
     this.#slot = slot;
-    this.#array = cells.array;
     this.#at = cells.own(slot);
     this.#bounds = bounds;
     this.#scale = scale;
@@ -270,13 +341,15 @@ export class Histogram {
 
   /** Records an observation already in integer units (value × scale): the request path's form, no float rounding. */
   observeScaled(units: number): void {
+    if (!Number.isSafeInteger(units)) throw new RangeError(`Histogram: observation must be a finite integer of 1/scale units, got ${String(units)}`);
     const bounds = this.#bounds;
     const n = bounds.length;
     let bucket = 0;
     // Buckets are few (about 16): a linear scan beats a binary search's branches.
     while (bucket < n && units > (bounds[bucket] as number)) bucket++;
-    Atomics.add(this.#array, this.#at + bucket, 1n);
-    Atomics.add(this.#array, this.#at + n + 1, BigInt(units));
+    const cells = this.#cells;
+    cells.add(this.#at + bucket * 2, 1);
+    cells.add(this.#at + (n + 1) * 2, units);
   }
 
   /** Observations so far, over every thread. */
@@ -286,14 +359,14 @@ export class Histogram {
 
   /** Observations in one `shard`, or over every thread with -1. */
   countIn(shard: number): number {
-    let count = 0n;
+    let count = 0;
     for (let i = 0; i <= this.#bounds.length; i++) count += this.#cells.read(this.#slot + i, shard);
-    return Number(count);
+    return count;
   }
 
   /** Sum of observations so far in the observed unit, over every thread. */
   get sum(): number {
-    return Number(this.#cells.read(this.#slot + this.#bounds.length + 1, -1)) / this.#scale;
+    return this.#cells.read(this.#slot + this.#bounds.length + 1, -1) / this.#scale;
   }
 }
 
@@ -370,7 +443,7 @@ export interface ReadMetric {
   readonly descriptor: MetricDescriptor;
   readonly labelTexts: readonly string[];
   /** Per child: [value] for counters and gauges; [bucket0..bucketN(+Inf), sum] for histograms, bucket counts not cumulative. */
-  readonly values: readonly (readonly bigint[])[];
+  readonly values: readonly (readonly number[])[];
 }
 
 /**
@@ -530,16 +603,16 @@ export class Metrics {
           help,
           series: metric.values.map((cells, child) => {
             const counts: number[] = [];
-            let running = 0n;
-            for (let i = 0; i <= buckets.length; i++) counts.push(Number((running += cells[i] as bigint)));
-            return { labels: entry.labelObjects[child] ?? {}, le: buckets, counts, sum: Number(cells[buckets.length + 1] as bigint) / scale, count: Number(running) };
+            let running = 0;
+            for (let i = 0; i <= buckets.length; i++) counts.push((running += cells[i] as number));
+            return { labels: entry.labelObjects[child] ?? {}, le: buckets, counts, sum: (cells[buckets.length + 1] as number) / scale, count: running };
           }),
         };
       } else {
         out[metric.descriptor.name] = {
           type,
           help,
-          series: metric.values.map((cells, child) => ({ labels: entry.labelObjects[child] ?? {}, value: Number(cells[0] as bigint) })),
+          series: metric.values.map((cells, child) => ({ labels: entry.labelObjects[child] ?? {}, value: cells[0] as number })),
         };
       }
     }
@@ -552,10 +625,10 @@ export class Metrics {
       throw new RangeError(`Metrics.read: no shard ${String(shard)}`);
     }
     return this.#entries.map((entry) => {
-      if (entry.compute !== null) return { descriptor: entry.descriptor, labelTexts: entry.labelTexts, values: [[BigInt(Math.round(entry.compute(shard)))]] };
-      const values: bigint[][] = [];
+      if (entry.compute !== null) return { descriptor: entry.descriptor, labelTexts: entry.labelTexts, values: [[Math.round(entry.compute(shard))]] };
+      const values: number[][] = [];
       for (let child = 0; child < entry.children; child++) {
-        const cells: bigint[] = [];
+        const cells: number[] = [];
         const first = entry.descriptor.slot + child * entry.width;
         for (let i = 0; i < entry.width; i++) cells.push(this.#cells.read(first + i, shard));
         values.push(cells);
@@ -662,14 +735,14 @@ function formatMetric(metric: ReadMetric): string {
       return;
     }
     const prefix = labels === '' ? '{' : `{${labels},`;
-    let running = 0n;
+    let running = 0;
     for (let i = 0; i <= buckets.length; i++) {
-      running += cells[i] as bigint;
+      running += cells[i] as number;
       const le = i < buckets.length ? String(buckets[i]) : '+Inf';
       out += `${name}_bucket${prefix}le="${le}"} ${String(running)}\n`;
     }
     const braces = labels === '' ? '' : `{${labels}}`;
-    out += `${name}_sum${braces} ${String(Number(cells[buckets.length + 1] as bigint) / scale)}\n`;
+    out += `${name}_sum${braces} ${String((cells[buckets.length + 1] as number) / scale)}\n`;
     out += `${name}_count${braces} ${String(running)}\n`;
   });
   return out;

@@ -39,6 +39,51 @@ describe('Metrics: counters, gauges, labels', () => {
     expect(counter.value).toBe(2 ** 32 + 1 + 2 ** 40);
   });
 
+  // Cells are two int32 words (value = high × 2^30 + low); these walk the
+  // low word across its bounds in both directions and by every kind of step.
+  it('stays exact while the low word carries into the high word, in small steps and large', () => {
+    for (const step of [2 ** 29 - 1, 2 ** 28 + 7, 2 ** 29, 2 ** 31, 2 ** 40 + 3, 12_345, 2 ** 49 - 1]) {
+      const counter = new Metrics().counter('carry_total', 'Carry.');
+      counter.inc();
+      for (let i = 1; i <= 9; i++) {
+        counter.add(step);
+        expect(counter.value, `1 + ${step} × ${i}`).toBe(1 + step * i);
+      }
+    }
+  });
+
+  it('carries both ways for gauges: negative values, large steps and set()', () => {
+    const gauge = new Metrics().gauge('swing', 'Swing.');
+    let want = 0;
+    const steps = [-(2 ** 29) + 1, 2 ** 29 - 1, -(2 ** 30), -3, 2 ** 33, -(2 ** 35) - 1, 1, -1, 2 ** 29, -(2 ** 29)];
+    for (let round = 0; round < 20; round++) {
+      for (const step of steps) {
+        gauge.add(step * (round % 3 === 0 ? 1 : -1));
+        want += step * (round % 3 === 0 ? 1 : -1);
+        expect(gauge.value).toBe(want);
+      }
+    }
+    for (const value of [-1, 0, 2 ** 30, -(2 ** 30) - 1, 2 ** 52 + 1, -(2 ** 52) - 3, 5]) {
+      gauge.set(value);
+      expect(gauge.value).toBe(value);
+      gauge.dec();
+      expect(gauge.value).toBe(value - 1);
+      gauge.inc();
+      gauge.inc();
+      expect(gauge.value).toBe(value + 1);
+    }
+    expect(() => gauge.set(0.5)).toThrow(RangeError);
+    expect(() => gauge.add(Number.POSITIVE_INFINITY)).toThrow(RangeError);
+  });
+
+  it('refuses amounts that are not safe integers', () => {
+    const metrics = new Metrics();
+    expect(() => metrics.counter('c_total', 'C.').add(2 ** 53)).toThrow(RangeError);
+    const histogram = metrics.histogram('h', 'H.', { buckets: [1], scale: 1 });
+    expect(() => histogram.observe(Number.NaN)).toThrow(RangeError);
+    expect(histogram.count).toBe(0);
+  });
+
   it('refuses negative and fractional counter increments', () => {
     const counter = new Metrics().counter('c_total', 'C.');
     expect(() => counter.add(-1)).toThrow(RangeError);
@@ -128,7 +173,8 @@ describe('Metrics: counters, gauges, labels', () => {
     for (const shards of [1, 2, 3, 8]) {
       for (const cells of [1, 15, 16, 17, 100]) {
         const bytes = new Metrics({ shards, cells }).buffer.byteLength;
-        const shardBytes = Math.ceil((cells * 8) / 128) * 128;
+        // One cell more per shard: its section counters.
+        const shardBytes = Math.ceil(((cells + 1) * 8) / 128) * 128;
         expect(bytes % 128, `shards ${shards} cells ${cells}`).toBe(0);
         expect(bytes).toBe(128 + Math.ceil((cells * 4) / 128) * 128 + shards * shardBytes);
       }
@@ -223,6 +269,49 @@ describe('Metrics: shards and threads', () => {
     a.resetGauges(1);
     expect(ga.value).toBe(2);
     expect(cb.value).toBe(9);
+  });
+
+  // Carries are the one multi-word write: threads sharing a shard must not lose
+  // each other's additions across them, and a reader must never see half of one.
+  it('keeps a counter exact and never decreasing to a reader while 4 threads carry on one shard', async () => {
+    const url = await moduleUrl('metrics.js');
+    const THREADS = 4;
+    const ADDS = 20_000;
+    const STEP = 2 ** 28 + 12_345;
+    const metrics = new Metrics({ shards: 2 });
+    const counter = metrics.counter('spec_carry_total', 'Carry.');
+    const flags = new Int32Array(new SharedArrayBuffer(8));
+    const code = `
+      const { workerData } = require('node:worker_threads');
+      (async () => {
+        const { Metrics } = await import(workerData.url);
+        const counter = new Metrics({ buffer: workerData.buffer, shard: 1 }).counter('spec_carry_total', 'Carry.');
+        Atomics.add(workerData.flags, 0, 1);
+        while (Atomics.load(workerData.flags, 0) < workerData.threads) {}
+        for (let i = 0; i < workerData.adds; i++) counter.add(workerData.step);
+        Atomics.add(workerData.flags, 1, 1);
+      })().catch((error) => { throw error; });
+    `;
+    const exits = Array.from({ length: THREADS }, () => {
+      const worker = new Worker(code, { eval: true, workerData: { url, buffer: metrics.buffer, flags, threads: THREADS, adds: ADDS, step: STEP } });
+      return new Promise<number>((resolve, reject) => {
+        worker.once('error', reject);
+        worker.once('exit', resolve);
+      });
+    });
+    let last = 0;
+    let reads = 0;
+    let decreases = 0;
+    const deadline = Date.now() + 60_000;
+    while (Atomics.load(flags, 1) < THREADS && Date.now() < deadline) {
+      const value = counter.value;
+      if (value < last) decreases++;
+      last = value;
+      reads++;
+    }
+    expect(await Promise.all(exits)).toEqual(Array(THREADS).fill(0));
+    expect(decreases, `reads that went backwards out of ${reads}`).toBe(0);
+    expect(counter.value).toBe(THREADS * ADDS * STEP);
   });
 
   // The heart of "lock-free and exact": 4 threads × 1 000 000 increments.
