@@ -360,30 +360,41 @@ export class BodyWriter extends Writable {
 
   override _write(chunk: Buffer | string, encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     const data = typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk;
-    const length = data.byteLength;
+    this.#send([data], data.byteLength, callback);
+  }
+
+  // Chunks buffered while a write was pending go out together, without
+  // copying them into one buffer: one chunk-size line for all of them when
+  // chunked, and one corked batch (a writev) on the socket.
+  override _writev(chunks: Array<{ chunk: Buffer | string; encoding: BufferEncoding }>, callback: (error?: Error | null) => void): void {
+    const pieces: Buffer[] = [];
+    let total = 0;
+    for (const { chunk, encoding } of chunks) {
+      const data = typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk;
+      if (data.byteLength === 0) continue;
+      pieces.push(data);
+      total += data.byteLength;
+    }
+    this.#send(pieces, total, callback);
+  }
+
+  #send(pieces: readonly Buffer[], length: number, callback: (error?: Error | null) => void): void {
     if (length === 0 || this.#mode === WriterMode.Discard) return callback();
     const channel = this.#channel;
     if (this.#mode === WriterMode.Length && this.#written + length > this.#declared) {
       return callback(new ContentLengthMismatchError(this.#declared, this.#written + length));
     }
     this.#written += length;
-    let ok: boolean;
-    if (this.#mode === WriterMode.Chunked) {
-      channel.cork();
-      channel.write(encodeChunkHeader(length), 'latin1');
-      channel.write(data);
-      ok = channel.write(CHUNK_END, 'latin1');
-      channel.uncork();
-    } else {
-      ok = channel.write(data);
-    }
+    const chunked = this.#mode === WriterMode.Chunked;
+    const corked = chunked || pieces.length > 1;
+    if (corked) channel.cork();
+    if (chunked) channel.write(encodeChunkHeader(length), 'latin1');
+    let ok = true;
+    for (const piece of pieces) ok = channel.write(piece);
+    if (chunked) ok = channel.write(CHUNK_END, 'latin1');
+    if (corked) channel.uncork();
     if (ok) callback();
     else channel.waitForDrain(() => callback());
-  }
-
-  override _writev(chunks: Array<{ chunk: Buffer | string; encoding: BufferEncoding }>, callback: (error?: Error | null) => void): void {
-    const data = chunks.map(({ chunk, encoding }) => (typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk));
-    this._write(data.length === 1 ? (data[0] as Buffer) : Buffer.concat(data), 'latin1', callback);
   }
 
   override _final(callback: (error?: Error | null) => void): void {

@@ -135,6 +135,29 @@ describe('framing of responses', () => {
     expect(raw.endsWith('\r\n\r\n1\r\na\r\n2\r\nbc\r\n0\r\nx-sum: 3\r\n\r\n')).toBe(true);
   });
 
+  it('chunks queued together (cork, or writes while one is pending) go out as one chunk, in order, and within the declared length', async () => {
+    const url = await start((req, res) => {
+      if (req.path === '/length') res.header('content-length', '6');
+      if (req.path === '/over') res.header('content-length', '3');
+      const writer = res.stream();
+      writer.cork();
+      writer.write('ab');
+      writer.write(Buffer.from('cd'));
+      writer.write('');
+      writer.write(req.path === '/over' ? 'x' : 'é');
+      writer.uncork();
+      writer.end();
+    });
+    const port = Number(new URL(url).port);
+    const chunked = await rawExchange(port, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    // 'é' is two UTF-8 bytes, read back here as two Latin-1 characters.
+    expect(chunked.endsWith('\r\n\r\n6\r\nabcd\u00c3\u00a9\r\n0\r\n\r\n'), chunked).toBe(true);
+    const length = await rawExchange(port, 'GET /length HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    expect(length).toContain('content-length: 6\r\n');
+    expect(length.endsWith('\r\n\r\nabcd\u00c3\u00a9'), length).toBe(true);
+    await expect(request(new URL('/over', url)).then((r) => r.body.text())).rejects.toThrow();
+  });
+
   it('stream() to an HTTP/1.0 client is delimited by close', async () => {
     const url = await start((_req, res) => {
       const writer = res.stream();
