@@ -158,6 +158,36 @@ describe('framing of responses', () => {
     await expect(request(new URL('/over', url)).then((r) => r.body.text())).rejects.toThrow();
   });
 
+  it('end(bytes) around the copy threshold, pipelined between text responses, arrives whole and in order', async () => {
+    // Bodies below 4 KiB (with the head) leave as one copied Buffer, larger ones uncopied; both must frame alike.
+    const sizes = [1, 100, 3_900, 4_000, 4_096, 5_000, 70_000];
+    const pattern = (n: number): Buffer => Buffer.from(Array.from({ length: n }, (_, i) => (i * 7 + n) & 0xff));
+    const url = await start((req, res) => {
+      const n = Number(req.path.slice(1));
+      if (req.path === '/text') return void res.end('plain');
+      if (req.path === '/latin1') return void res.status(200, 'Ok\u00e9').end(pattern(10));
+      res.header('content-type', 'application/octet-stream').end(pattern(n));
+    });
+    const paths = sizes.flatMap((n) => [`/${n}`, '/text']).concat('/latin1');
+    const wire = paths.map((path, i) => `GET ${path} HTTP/1.1\r\nHost: x\r\n${i === paths.length - 1 ? 'Connection: close\r\n' : ''}\r\n`).join('');
+    const raw = Buffer.from(await rawExchange(Number(new URL(url).port), wire), 'latin1');
+    let at = 0;
+    for (const path of paths) {
+      const headEnd = raw.indexOf('\r\n\r\n', at);
+      expect(headEnd, `head of ${path}`).toBeGreaterThan(at);
+      const head = raw.toString('latin1', at, headEnd);
+      const length = Number(/content-length: (\d+)/i.exec(head)?.[1]);
+      const body = raw.subarray(headEnd + 4, headEnd + 4 + length);
+      if (path === '/text') expect(body.toString()).toBe('plain');
+      else if (path === '/latin1') {
+        expect(head.startsWith('HTTP/1.1 200 Ok\u00e9\r\n')).toBe(true);
+        expect(body.equals(pattern(10))).toBe(true);
+      } else expect(body.equals(pattern(Number(path.slice(1)))), `body of ${path}`).toBe(true);
+      at = headEnd + 4 + length;
+    }
+    expect(at).toBe(raw.length);
+  });
+
   it('stream() to an HTTP/1.0 client is delimited by close', async () => {
     const url = await start((_req, res) => {
       const writer = res.stream();
