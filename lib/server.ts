@@ -2,6 +2,7 @@
 // sweep that drives every connection's timeouts, and graceful close.
 
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
+import { resolveBacklog } from './backlog.ts';
 import { DEFAULTS } from './constants.ts';
 import { Connection, type Handler, type ServerContext, type UpgradeHandler } from './connection.ts';
 import { DateCache } from './encode.ts';
@@ -35,6 +36,7 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
   }
   if ((resolved['maxHeaderCount'] as number) < 1) throw new TypeError('option maxHeaderCount must be at least 1');
   if ((resolved['highWaterMark'] as number) < 1) throw new TypeError('option highWaterMark must be at least 1');
+  resolved['backlog'] = resolveBacklog(options.backlog);
   return resolved as unknown as ResolvedOptions;
 }
 
@@ -116,7 +118,8 @@ export class Server implements ServerContext {
     return new Promise((resolve, reject) => {
       const onError = (error: Error): void => reject(error);
       this.#net.once('error', onError);
-      this.#net.listen({ port: this.options.port, host: this.options.host, reusePort: this.options.reusePort === true }, () => {
+      const { port, host, backlog } = this.options;
+      this.#net.listen({ port, host, backlog, reusePort: this.options.reusePort === true }, () => {
         this.#net.off('error', onError);
         this.#startSweep();
         resolve(this);

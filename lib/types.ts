@@ -60,6 +60,13 @@ export interface ServerOptions extends Partial<Limits>, Partial<Timeouts> {
    * versions reject listen() with ReusePortUnsupportedError. Default false.
    */
   readonly reusePort?: boolean;
+  /**
+   * Connections the kernel may queue for accept() (listen(2) backlog).
+   * Default: the kernel's limit, net.core.somaxconn (Node's own default is
+   * 511, which a burst of connections overflows: those clients wait 1–3 s
+   * for a retransmission). An integer from 1 to 65535; the kernel caps it.
+   */
+  readonly backlog?: number;
 }
 
 /**
@@ -85,4 +92,5 @@ export interface ResolvedOptions extends Limits, Timeouts {
   readonly highWaterMark: number;
   readonly onError: (error: unknown, context: ErrorContext) => void;
   readonly reusePort?: boolean;
+  readonly backlog: number;
 }

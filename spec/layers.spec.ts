@@ -34,6 +34,7 @@ const LAYERS: Readonly<Record<string, Layer>> = {
   'fetch-write.ts': LAYER.Shell,
   'fetch-web.ts': LAYER.Shell,
   'reuseport.ts': LAYER.Shell,
+  'backlog.ts': LAYER.Shell,
   'server-metrics.ts': LAYER.Shell,
   'workers.ts': LAYER.Shell,
   'worker-entry.ts': LAYER.Shell,

@@ -2,6 +2,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Client, request } from 'undici';
 import { resolveOptions, serve, DEFAULTS, type Server } from '../lib/index.ts';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { programPath, requireProgram } from './support/programs.ts';
 
 let server: Server | null = null;
 afterEach(async () => {
@@ -24,6 +27,32 @@ describe('resolveOptions', () => {
     ['highWaterMark', 0],
   ])('refuses %s = %s with a TypeError', (name, value) => {
     expect(() => resolveOptions({ [name]: value })).toThrow(TypeError);
+  });
+});
+
+// The listen backlog as the kernel holds it: `ss` shows it as Send-Q of a listening socket.
+function listenBacklog(port: number): number {
+  const out = execFileSync(programPath(ss), ['-ltnH', `sport = :${port}`], { encoding: 'utf8' });
+  const columns = out.trim().split(/\s+/);
+  return Number(columns[2]);
+}
+const ss = requireProgram('ss', 'iproute2');
+
+describe('listen backlog', () => {
+  const somaxconn = Number(readFileSync('/proc/sys/net/core/somaxconn', 'latin1').trim());
+
+  it.skipIf(ss.skip)('defaults to the kernel limit (net.core.somaxconn), not Node\'s 511, and takes an explicit value', async () => {
+    server = await serve({ port: 0 }, (_req, res) => void res.end());
+    expect(listenBacklog(server.port)).toBe(somaxconn);
+    await server.close();
+    server = await serve({ port: 0, backlog: 100 }, (_req, res) => void res.end());
+    expect(listenBacklog(server.port)).toBe(100);
+    expect(resolveOptions({}).backlog).toBe(somaxconn);
+  });
+
+  it.each([0, -1, 1.5, 65_536, Number.NaN])('refuses backlog = %s with a TypeError', (backlog) => {
+    expect(() => resolveOptions({ backlog })).toThrow(/backlog/);
+    expect(() => resolveOptions({ backlog })).toThrow(TypeError);
   });
 });
 

@@ -2,6 +2,7 @@
 // arrives and writes one canned response per count — the most a JS server on
 // net.Socket could do. The first request on a connection picks the canned
 // response (hello, 1 KiB echo, 1 MiB big; "Connection: close" → end()).
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { announce, BIG_BYTES, HELLO } from './common.js';
 
@@ -77,4 +78,8 @@ const server = createServer({ noDelay: true }, (socket) => {
   });
   socket.on('error', () => socket.destroy());
 });
-server.listen(0, '127.0.0.1', () => announce('ceiling', server.address().port));
+// The same listen backlog as rawhttp's default (the kernel's somaxconn), so
+// that the ceiling stays an upper bound when 1 000 clients connect at once;
+// node:http keeps Node's default of 511, as its users get it.
+const somaxconn = Number(readFileSync('/proc/sys/net/core/somaxconn', 'latin1').trim()) || 511;
+server.listen({ port: 0, host: '127.0.0.1', backlog: somaxconn }, () => announce('ceiling', server.address().port));
