@@ -232,7 +232,7 @@ export function renderMarkdown(results: ResultsFile): string {
     'Reading notes:',
     '',
     '- The machine is shared: `foreign@core0` shows how much of the server\'s core other work took during a run. The harness waits for a quiet machine (`--quiet-wait`) and repeats a run whose core 0 was more than `--max-foreign` % busy (`--retries`), keeping the least disturbed attempt; ratios from rounds with high foreign load are less trustworthy, and CPU/req is the steadier comparison then.',
-    '- 1 000 connections: wrk opens all sockets at once, which overflows Node\'s default listen backlog (511; the kernel\'s `ListenOverflows` counter rises); those handshakes are retransmitted after 1–3 s, so p99 there is seconds for every server. Throughput is unaffected.',
+    '- 1 000 connections: wrk opens all sockets at once. node:http listens with Node\'s default backlog (511), which that burst overflows (the kernel\'s `ListenOverflows` rises); an overflowed client believes it is connected and its request waits out a retransmission, so node:http\'s p99 is seconds. rawhttp and the ceiling listen with the kernel\'s limit (somaxconn, 4096): no overflows, and on Node 24 their p99 is tens of ms. On Node 20 p99 stays at seconds (and wrk counts > 2 s timeouts) for every server even without overflows — a tail whose source (Node 20\'s accept path or wrk\'s one thread over 1 000 sockets) is not identified; compare throughput and CPU/req there.',
     '- Pipelined ×16: p50/p99 are n/a because wrk records one latency per batch and its correction then corrupts the percentiles (wg/wrk#236).',
     '- Peak RSS is VmHWM of the server process, warm-up included; CPU is utime+stime from `/proc/<pid>/stat` over the measured window.',
     '',
