@@ -6,14 +6,16 @@
 // low: byte counts and microsecond sums never wrap, integers add exactly
 // where floats would drift, and the request path adds with one Atomics.add on
 // an int32 word (BigInt64 atomics allocate a BigInt per call, which measured
-// as most of the metrics' cost). The low word is kept within ±2^30, so an
-// addition of less than 2^29 never wraps it; crossing the bound moves the
-// excess into the high word inside a per-shard section (a seqlock counting
-// entries and exits, so threads sharing a shard stay exact), which readers
-// retry around.
+// as most of the metrics' cost). The low word is kept within ±2^30; an
+// addition of less than 2^24 is one Atomics.add, and even 64 threads sharing
+// a shard, each adding at once before one of them carries, cannot wrap it.
+// Crossing the bound (or adding more) moves the excess into the high word
+// inside a per-shard section (a seqlock counting entries and exits), which
+// readers retry around; the carry itself is a compare-and-swap, so threads
+// sharing a shard stay exact.
 const CELL_BYTES = 8;
 const LOW_RANGE = 2 ** 30;
-const SMALL_AMOUNT = 2 ** 29;
+const SMALL_AMOUNT = 2 ** 24;
 // A reader retrying this often found a writer that died inside a section:
 // it takes the words as they are.
 const MAX_READ_TRIES = 1000;
@@ -161,16 +163,21 @@ class Cells {
   }
 
   // Adds `extra` and moves whole 2^30s from the low word to the high word,
-  // leaving the low word near [0, 2^30), inside a section so no reader sees
-  // half of it. Additions by other threads sharing the shard are kept: the
-  // low word changes by a relative amount, never by a store.
+  // leaving the low word in [0, 2^30), inside a section so no reader sees
+  // half of it. The low word changes by compare-and-swap from the value this
+  // thread saw, so an addition by another thread sharing the shard in
+  // between is never lost or carried twice (it makes the swap fail and retry).
   #carry(low: number, extra: number): void {
     const words = this.words;
     Atomics.add(words, this.#entered, 1);
-    const total = Atomics.load(words, low) + extra;
-    const carry = Math.floor(total / LOW_RANGE);
-    Atomics.add(words, low + 1, carry);
-    Atomics.sub(words, low, carry * LOW_RANGE - extra);
+    for (;;) {
+      const seen = Atomics.load(words, low);
+      const total = seen + extra;
+      const carry = Math.floor(total / LOW_RANGE);
+      if (Atomics.compareExchange(words, low, seen, total - carry * LOW_RANGE) !== seen) continue;
+      Atomics.add(words, low + 1, carry);
+      break;
+    }
     Atomics.add(words, this.#entered + 1, 1);
   }
 

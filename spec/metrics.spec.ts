@@ -42,7 +42,7 @@ describe('Metrics: counters, gauges, labels', () => {
   // Cells are two int32 words (value = high × 2^30 + low); these walk the
   // low word across its bounds in both directions and by every kind of step.
   it('stays exact while the low word carries into the high word, in small steps and large', () => {
-    for (const step of [2 ** 29 - 1, 2 ** 28 + 7, 2 ** 29, 2 ** 31, 2 ** 40 + 3, 12_345, 2 ** 49 - 1]) {
+    for (const step of [2 ** 24 - 1, 2 ** 24, 2 ** 23 + 7, 2 ** 29, 2 ** 31, 2 ** 40 + 3, 12_345, 2 ** 49 - 1]) {
       const counter = new Metrics().counter('carry_total', 'Carry.');
       counter.inc();
       for (let i = 1; i <= 9; i++) {
@@ -55,7 +55,7 @@ describe('Metrics: counters, gauges, labels', () => {
   it('carries both ways for gauges: negative values, large steps and set()', () => {
     const gauge = new Metrics().gauge('swing', 'Swing.');
     let want = 0;
-    const steps = [-(2 ** 29) + 1, 2 ** 29 - 1, -(2 ** 30), -3, 2 ** 33, -(2 ** 35) - 1, 1, -1, 2 ** 29, -(2 ** 29)];
+    const steps = [-(2 ** 24) + 1, 2 ** 24 - 1, -(2 ** 29) + 1, 2 ** 29 - 1, -(2 ** 30), -3, 2 ** 33, -(2 ** 35) - 1, 1, -1, 2 ** 29, -(2 ** 29)];
     for (let round = 0; round < 20; round++) {
       for (const step of steps) {
         gauge.add(step * (round % 3 === 0 ? 1 : -1));
@@ -277,7 +277,9 @@ describe('Metrics: shards and threads', () => {
     const url = await moduleUrl('metrics.js');
     const THREADS = 4;
     const ADDS = 20_000;
-    const STEP = 2 ** 28 + 12_345;
+    // Alternating: one Atomics.add that crosses the bound and carries, and an amount that always takes the section.
+    const SMALL_STEP = 2 ** 24 - 1;
+    const BIG_STEP = 2 ** 28 + 12_345;
     const metrics = new Metrics({ shards: 2 });
     const counter = metrics.counter('spec_carry_total', 'Carry.');
     const flags = new Int32Array(new SharedArrayBuffer(8));
@@ -288,12 +290,12 @@ describe('Metrics: shards and threads', () => {
         const counter = new Metrics({ buffer: workerData.buffer, shard: 1 }).counter('spec_carry_total', 'Carry.');
         Atomics.add(workerData.flags, 0, 1);
         while (Atomics.load(workerData.flags, 0) < workerData.threads) {}
-        for (let i = 0; i < workerData.adds; i++) counter.add(workerData.step);
+        for (let i = 0; i < workerData.adds; i++) counter.add(i % 2 === 0 ? workerData.small : workerData.big);
         Atomics.add(workerData.flags, 1, 1);
       })().catch((error) => { throw error; });
     `;
     const exits = Array.from({ length: THREADS }, () => {
-      const worker = new Worker(code, { eval: true, workerData: { url, buffer: metrics.buffer, flags, threads: THREADS, adds: ADDS, step: STEP } });
+      const worker = new Worker(code, { eval: true, workerData: { url, buffer: metrics.buffer, flags, threads: THREADS, adds: ADDS, small: SMALL_STEP, big: BIG_STEP } });
       return new Promise<number>((resolve, reject) => {
         worker.once('error', reject);
         worker.once('exit', resolve);
@@ -311,7 +313,7 @@ describe('Metrics: shards and threads', () => {
     }
     expect(await Promise.all(exits)).toEqual(Array(THREADS).fill(0));
     expect(decreases, `reads that went backwards out of ${reads}`).toBe(0);
-    expect(counter.value).toBe(THREADS * ADDS * STEP);
+    expect(counter.value).toBe(THREADS * (ADDS / 2) * (SMALL_STEP + BIG_STEP));
   });
 
   // The heart of "lock-free and exact": 4 threads × 1 000 000 increments.
