@@ -133,12 +133,17 @@ class Cells {
     this.words = new Int32Array(buffer);
     this.#base = (LINE_BYTES + printBytes) / 4;
     this.#stride = Cells.shardCells(this.perShard) * 2;
-    this.#entered = this.#base + shard * this.#stride;
+    this.#entered = this.#sectionOf(shard);
+  }
+
+  // Word index of a shard's section counters (entered; exited follows).
+  #sectionOf(shard: number): number {
+    return this.#base + shard * this.#stride;
   }
 
   /** Word index of the low word of this thread's copy of `slot`. */
   own(slot: number): number {
-    return this.#base + this.shard * this.#stride + 2 + slot * 2;
+    return lowWord(this.#entered, slot);
   }
 
   /** Adds `amount` (a safe integer) to the cell whose low word is `low`; this thread's shard only. */
@@ -183,7 +188,7 @@ class Cells {
 
   /** Sum of `slot` over every shard, or over `shard` alone. */
   read(slot: number, shard: number): number {
-    if (shard >= 0) return this.#readOne(this.#base + shard * this.#stride, slot);
+    if (shard >= 0) return this.#readOne(this.#sectionOf(shard), slot);
     let sum = 0;
     for (let s = 0, at = this.#base; s < this.shards; s++, at += this.#stride) sum += this.#readOne(at, slot);
     return sum;
@@ -193,7 +198,7 @@ class Cells {
   // since: every section entered by the end had also exited by the start.
   #readOne(entered: number, slot: number): number {
     const words = this.words;
-    const low = entered + 2 + slot * 2;
+    const low = lowWord(entered, slot);
     for (let tries = 0; ; tries++) {
       const exitedBefore = Atomics.load(words, entered + 1);
       const value = Atomics.load(words, low + 1) * LOW_RANGE + Atomics.load(words, low);
@@ -203,8 +208,8 @@ class Cells {
 
   /** Sets `slot` of one shard to zero: only for a shard whose writer is gone. */
   clear(slot: number, shard: number): void {
-    const entered = this.#base + shard * this.#stride;
-    const low = entered + 2 + slot * 2;
+    const entered = this.#sectionOf(shard);
+    const low = lowWord(entered, slot);
     Atomics.store(this.words, low, 0);
     Atomics.store(this.words, low + 1, 0);
     // A writer that died inside a section left it open.
@@ -228,6 +233,11 @@ class Cells {
     Atomics.store(header, HeaderCell.Magic, MAGIC);
     return buffer;
   }
+}
+
+// A shard's cells follow its section counters (one cell, two words).
+function lowWord(entered: number, slot: number): number {
+  return entered + 2 + slot * 2;
 }
 
 function roundUp(value: number, multiple: number): number {
