@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Handler, Request } from '../../lib/index.ts';
 import { parseResponses, RawClient, sendRaw, show, type RawResponse } from './support/raw.ts';
-import { delay, ServerPool } from './support/server.ts';
+import { delay, eventually, ServerPool } from './support/server.ts';
 
 const servers = new ServerPool();
 afterEach(async () => {
@@ -82,6 +82,75 @@ describe('persistence (RFC 9112 §9.3)', () => {
     expect(rest.length).toBe(0);
     expect(responses[0]?.status).toBe(200);
     expect(responses[0]?.header('connection')?.toLowerCase()).toBe('close');
+  });
+
+  // Who asked for the close decides how the server lets go: a client that
+  // said "close" sends nothing more (RFC 9112 §9.6), so its socket is
+  // released as soon as the response is out; when the server decides, or
+  // bytes already followed the request, the server keeps reading until the
+  // client's FIN, so that a late request cannot turn into a reset that
+  // destroys the response in the client's buffer.
+  describe('closing: released at once when the client asked, lingering otherwise', () => {
+    const closeCases = [
+      { name: 'HTTP/1.1 Connection: close', request: 'GET /c HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' },
+      { name: 'HTTP/1.0 without keep-alive', request: 'GET /c HTTP/1.0\r\n\r\n' },
+      { name: 'Connection: close on a request with a body read by the handler', request: 'POST /read HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 5\r\n\r\nhello' },
+    ];
+    for (const c of closeCases) {
+      it(`${c.name}: the server closes its socket after the response without waiting for the client's FIN`, async () => {
+        const { server } = await servers.start({}, handler);
+        const client = new RawClient(server.port);
+        try {
+          await client.write(c.request);
+          const responses = await client.responses(1, { timeoutMs: 3_000 });
+          expect(responses.map((r) => r.status), show(client.bytes)).toEqual([200]);
+          expect(await client.waitForClose(3_000), 'no FIN from the server').toBe(true);
+          // The client never ends its side; the server must not hold the socket half-open for it.
+          const released = await eventually(() => server.connections === 0, 2_000);
+          expect(released, `the server still holds ${server.connections} connection(s) 2 s after answering a client that asked to close`).toBe(true);
+        } finally {
+          client.destroy();
+        }
+      });
+    }
+
+    const lingerCases = [
+      {
+        name: 'the handler asked for the close on a keep-alive request',
+        request: 'GET /h HTTP/1.1\r\nHost: x\r\n\r\n',
+        handler: ((_req, res) => {
+          res.header('Connection', 'close').end('bye');
+        }) satisfies Handler,
+      },
+      {
+        name: 'bytes of another request followed the Connection: close request',
+        request: 'GET /c HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\nGET /late HTTP/1.1\r\nHost: x\r\n\r\n',
+        handler,
+      },
+    ];
+    for (const c of lingerCases) {
+      it(`${c.name}: the server half-closes and keeps reading until the client's FIN`, async () => {
+        const { server } = await servers.start({}, c.handler);
+        const client = new RawClient(server.port);
+        try {
+          await client.write(c.request);
+          const responses = await client.responses(1, { timeoutMs: 3_000 });
+          expect(responses.map((r) => r.status), show(client.bytes)).toEqual([200]);
+          expect(await client.waitForClose(3_000), 'no FIN from the server').toBe(true);
+          await delay(300);
+          expect(server.connections, 'the server dropped the socket before the client ended its side').toBe(1);
+          // Bytes sent now are read and discarded, not answered with a reset.
+          await client.write('GET /ignored HTTP/1.1\r\nHost: x\r\n\r\n');
+          await delay(100);
+          expect(client.error).toBeUndefined();
+          client.end();
+          expect(await eventually(() => server.connections === 0, 2_000), 'the server kept the socket after the client FIN').toBe(true);
+          expect(parseResponses(client.bytes, { closed: true }).responses.length, show(client.bytes)).toBe(1);
+        } finally {
+          client.destroy();
+        }
+      });
+    }
   });
 
   it('HTTP/1.1 without Connection stays open after the response', async () => {
