@@ -40,6 +40,10 @@ export interface ResponseChannel {
   uncork(): void;
   /** Calls back once the socket has drained (at once if it has nothing buffered). */
   waitForDrain(callback: () => void): void;
+  /** Bytes a body writer may hold before write() returns false: highWaterMark, more while the peer keeps up. */
+  readonly writeAllowance: number;
+  /** A body write was handed to the socket (uncorked): lets the allowance follow how the kernel took it. */
+  noteBodyWritten(): void;
   /** The whole response has been handed to the socket. */
   finish(): void;
   /** The message cannot be completed: drop the connection. */
@@ -353,6 +357,19 @@ export class BodyWriter extends Writable {
   }
 
   /**
+   * Like Writable.write(), except that while the peer keeps up (the kernel
+   * took the previous writes at once) it returns true up to the connection's
+   * write allowance rather than highWaterMark, so that pieces written in one
+   * go leave in one writev. 'drain' still follows every false.
+   */
+  override write(chunk: unknown, callback?: (error: Error | null | undefined) => void): boolean;
+  override write(chunk: unknown, encoding: BufferEncoding, callback?: (error: Error | null | undefined) => void): boolean;
+  override write(...args: unknown[]): boolean {
+    const ok = (super.write as (...rest: unknown[]) => boolean)(...args);
+    return ok || (!this.destroyed && this.writableLength < this.#channel.writeAllowance);
+  }
+
+  /**
    * Ends the body like Writable.end(); given a trailer object or iterable of
    * [name, value] pairs instead of a chunk, sends those trailers (chunked only).
    */
@@ -403,6 +420,7 @@ export class BodyWriter extends Writable {
     for (const piece of pieces) ok = channel.write(piece);
     if (chunked) ok = channel.write(CHUNK_END, 'latin1');
     if (corked) channel.uncork();
+    channel.noteBodyWritten();
     if (ok) callback();
     else channel.waitForDrain(() => callback());
   }

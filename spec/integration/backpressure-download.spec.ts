@@ -38,7 +38,7 @@ afterEach(async () => {
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 
 describe('response body backpressure (issue 4)', () => {
-  it('a handler writing 256 MiB to a slow reader: the server socket holds at most highWaterMark + one chunk, write() false is followed by drain', async () => {
+  it('a handler writing 256 MiB to a slow reader: the server holds at most the write allowance (16 × highWaterMark) + one chunk, write() false is followed by drain', async () => {
     const TOTAL_BYTES = 256 * MIB;
     // The server-wide highWaterMark of response writers (the default, set explicitly).
     const HWM = 64 * KIB;
@@ -144,9 +144,13 @@ describe('response body backpressure (issue 4)', () => {
       clearInterval(sampler);
     }
     const socket = serverSocket;
-    const socketBound = Math.max(HWM, socket.writableHighWaterMark) + CHUNK_BYTES;
-    // The handler writes only while write() returns true: the writer holds less than HWM + one chunk.
-    const writerBound = HWM + CHUNK_BYTES;
+    // While the kernel takes writes whole, a writer may run ahead of HWM up
+    // to the connection's write allowance (16 × HWM); the socket then holds
+    // what the kernel left of one such batch.
+    const allowanceMax = 16 * HWM;
+    const socketBound = Math.max(allowanceMax, socket.writableHighWaterMark) + CHUNK_BYTES;
+    // The handler writes only while write() returns true: the writer holds less than the allowance + one chunk.
+    const writerBound = allowanceMax + CHUNK_BYTES;
     const heldBound = socketBound + writerBound;
     // The client's own read buffer (its highWaterMark + one read) also sits between written and read.
     const gapBound = kernelStreamBufferMax() + heldBound + client.readableHighWaterMark + SOCKET_READ_BYTES;
@@ -168,6 +172,108 @@ describe('response body backpressure (issue 4)', () => {
     expect(peakWriter.value, `writer buffer over ${writerBound}\n${report}`).toBeLessThanOrEqual(writerBound);
     expect(peakHeld.value, `server-held over ${heldBound}\n${report}`).toBeLessThanOrEqual(heldBound);
     expect(peakGap.value, `written-but-unread over ${gapBound}\n${report}`).toBeLessThanOrEqual(gapBound);
+  }, 60_000);
+});
+
+describe('write allowance: run ahead of highWaterMark only while the peer keeps up', () => {
+  const HWM = 64 * KIB;
+  const CHUNK_BYTES = 64 * KIB;
+
+  // A handler that writes 64 KiB pieces while write() returns true, waits
+  // for 'drain' after false, and records what it was allowed to run ahead.
+  function writingHandler(totalBytes: number, state: { writer: BodyWriter | null; written: number; trueAboveHwm: number; falses: number; error: unknown }) {
+    return async (_req: unknown, res: { header(n: string, v: number): { stream(): BodyWriter } }): Promise<void> => {
+      try {
+        const w = res.header('content-length', totalBytes).stream();
+        state.writer = w;
+        const piece = Buffer.alloc(CHUNK_BYTES, 0x78);
+        while (state.written < totalBytes) {
+          state.written += piece.length;
+          const ok = w.write(piece);
+          if (ok && w.writableLength >= HWM) state.trueAboveHwm++;
+          if (!ok) {
+            state.falses++;
+            await waitForDrain(w, 30_000);
+          }
+        }
+        w.end();
+        await finished(w);
+      } catch (error) {
+        state.error = error;
+      }
+    };
+  }
+
+  it('a client reading as fast as it can: write() returns true above highWaterMark (pieces leave in larger writes), the body arrives whole', async () => {
+    const TOTAL = 32 * MIB;
+    const state = { writer: null as BodyWriter | null, written: 0, trueAboveHwm: 0, falses: 0, error: undefined as unknown };
+    const { server } = await servers.start({ highWaterMark: HWM }, writingHandler(TOTAL, state));
+    const client = await connectRaw(server.port);
+    clients.push(client);
+    let received = 0;
+    client.on('data', (chunk: Buffer) => (received += chunk.length));
+    await writeAll(client, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    const done = await until(() => received > TOTAL || state.error !== undefined, 30_000);
+    expect(state.error).toBeUndefined();
+    expect(done, `received ${received} of ${TOTAL} body bytes`).toBe(true);
+    expect(state.trueAboveHwm, `write() never returned true with ≥ ${HWM} buffered: the writer never ran ahead of highWaterMark for a fast reader (falses ${state.falses})`).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('a client that reads fast and then stops: the server holds at most 16 × highWaterMark + one chunk, and finishes once the client reads again', async () => {
+    const TOTAL = 64 * MIB;
+    const FAST_BYTES = 16 * MIB;
+    const state = { writer: null as BodyWriter | null, written: 0, trueAboveHwm: 0, falses: 0, error: undefined as unknown };
+    const { server } = await servers.start({ highWaterMark: HWM }, writingHandler(TOTAL, state));
+    const client = await connectRaw(server.port);
+    clients.push(client);
+    const serverSocket = await sockets.waitForPeerOf(client);
+    let received = 0;
+    client.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      if (received >= FAST_BYTES) client.pause();
+    });
+    await writeAll(client, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect(await until(() => received >= FAST_BYTES, 30_000), `received ${received}`).toBe(true);
+    expect(state.trueAboveHwm, 'the allowance never grew while the client read fast').toBeGreaterThan(0);
+    // The client stopped reading: wait until the handler is stuck waiting for 'drain'.
+    let last = -1;
+    const stuck = await until(() => {
+      const stalled = state.written === last;
+      last = state.written;
+      return stalled;
+    }, 20_000, 500);
+    expect(stuck, 'the handler kept writing to a client that stopped reading').toBe(true);
+    const held = serverSocket.writableLength + (state.writer?.writableLength ?? 0);
+    expect(held, `held ${held} bytes for a stopped client`).toBeLessThanOrEqual(16 * HWM + 2 * CHUNK_BYTES);
+    // Once the client reads again, the rest arrives and the handler finishes.
+    client.removeAllListeners('data');
+    let more = 0;
+    client.on('data', (chunk: Buffer) => (more += chunk.length));
+    client.resume();
+    expect(await until(() => state.written >= TOTAL || state.error !== undefined, 40_000), `written ${state.written} of ${TOTAL}`).toBe(true);
+    expect(state.error).toBeUndefined();
+  }, 60_000);
+
+  it('a client that never reads: the server holds at most 16 × highWaterMark + one chunk once the kernel buffers are full', async () => {
+    const TOTAL = 256 * MIB;
+    const state = { writer: null as BodyWriter | null, written: 0, trueAboveHwm: 0, falses: 0, error: undefined as unknown };
+    const { server } = await servers.start({ highWaterMark: HWM }, writingHandler(TOTAL, state));
+    const client = await connectRaw(server.port, { paused: true });
+    clients.push(client);
+    const serverSocket = await sockets.waitForPeerOf(client);
+    await writeAll(client, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    let last = -1;
+    const stuck = await until(() => {
+      const stalled = state.written === last && state.written > 0;
+      last = state.written;
+      return stalled;
+    }, 20_000, 500);
+    expect(stuck, 'the handler kept writing to a client that never reads').toBe(true);
+    const held = serverSocket.writableLength + (state.writer?.writableLength ?? 0);
+    expect(state.error).toBeUndefined();
+    expect(held, `held ${held} bytes for a client that never read (written ${state.written}, run-ahead writes ${state.trueAboveHwm})`).toBeLessThanOrEqual(
+      16 * HWM + 2 * CHUNK_BYTES,
+    );
   }, 60_000);
 });
 
