@@ -729,10 +729,11 @@ export class Connection {
 
   // Graceful close: FIN after the queued responses; keep reading (and
   // discarding) so the peer gets our response rather than a reset, for a
-  // while. When the peer said it would close and sent nothing more, nothing
-  // can arrive to provoke a reset: the socket is released once our bytes are
-  // out (as node:http and Go's net/http do), without waiting for its FIN —
-  // a read event, an 'end' and a half-open socket less per connection.
+  // while. When the peer said it would close and sent nothing more, it has
+  // no further request to send (RFC 9112 §9.6) that a reset could destroy
+  // our response for: the socket is released once our bytes are out (as
+  // node:http and Go's net/http do), without waiting for its FIN — a read
+  // event, an 'end' and a half-open socket less per connection.
   #endSocket(peerDone = false): void {
     this.#input = [];
     this.#inputBytes = 0;
