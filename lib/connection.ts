@@ -640,7 +640,7 @@ export class Connection {
   // A body write went to the socket. If the kernel took all of it at once,
   // the peer is keeping up: the allowance doubles (up to 16 × highWaterMark),
   // so that a producer writing 64 KiB pieces fills one writev of up to 1 MiB
-  // instead of one syscall per piece (which costs ~1.7× the CPU per byte on
+  // instead of one syscall per piece (which costs 1.5–1.8× the CPU per byte on
   // loopback). Each write the kernel could not take whole halves it, so a
   // peer that stops reading is back at highWaterMark within four writes.
   // Learned per socket: the next response on a keep-alive connection starts
