@@ -364,8 +364,9 @@ export class BodyWriter extends Writable {
    */
   override write(chunk: unknown, callback?: (error: Error | null | undefined) => void): boolean;
   override write(chunk: unknown, encoding: BufferEncoding, callback?: (error: Error | null | undefined) => void): boolean;
-  override write(...args: unknown[]): boolean {
-    const ok = (super.write as (...rest: unknown[]) => boolean)(...args);
+  override write(chunk: unknown, encoding?: unknown, callback?: unknown): boolean {
+    // Writable.write sorts out an omitted encoding itself; no rest array per write.
+    const ok = (super.write as (chunk: unknown, encoding: unknown, callback: unknown) => boolean)(chunk, encoding, callback);
     return ok || (!this.destroyed && this.writableLength < this.#channel.writeAllowance);
   }
 

@@ -3,7 +3,7 @@
 // bad input, and what happens to bodies the handler ignores.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Handler, Request } from '../../lib/index.ts';
+import type { Handler, Request, Server } from '../../lib/index.ts';
 import { parseResponses, RawClient, sendRaw, show, type RawResponse } from './support/raw.ts';
 import { delay, eventually, ServerPool } from './support/server.ts';
 
@@ -91,6 +91,17 @@ describe('persistence (RFC 9112 §9.3)', () => {
   // client's FIN, so that a late request cannot turn into a reset that
   // destroys the response in the client's buffer.
   describe('closing: released at once when the client asked, lingering otherwise', () => {
+    // Sends `request` on a fresh client and waits for one 200 and the server's FIN.
+    async function answeredThenFin(h: Handler, request: string): Promise<{ server: Server; client: RawClient }> {
+      const { server } = await servers.start({}, h);
+      const client = new RawClient(server.port);
+      await client.write(request);
+      const responses = await client.responses(1, { timeoutMs: 3_000 });
+      expect(responses.map((r) => r.status), show(client.bytes)).toEqual([200]);
+      expect(await client.waitForClose(3_000), 'no FIN from the server').toBe(true);
+      return { server, client };
+    }
+
     const closeCases = [
       { name: 'HTTP/1.1 Connection: close', request: 'GET /c HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' },
       { name: 'HTTP/1.0 without keep-alive', request: 'GET /c HTTP/1.0\r\n\r\n' },
@@ -98,13 +109,8 @@ describe('persistence (RFC 9112 §9.3)', () => {
     ];
     for (const c of closeCases) {
       it(`${c.name}: the server closes its socket after the response without waiting for the client's FIN`, async () => {
-        const { server } = await servers.start({}, handler);
-        const client = new RawClient(server.port);
+        const { server, client } = await answeredThenFin(handler, c.request);
         try {
-          await client.write(c.request);
-          const responses = await client.responses(1, { timeoutMs: 3_000 });
-          expect(responses.map((r) => r.status), show(client.bytes)).toEqual([200]);
-          expect(await client.waitForClose(3_000), 'no FIN from the server').toBe(true);
           // The client never ends its side; the server must not hold the socket half-open for it.
           const released = await eventually(() => server.connections === 0, 2_000);
           expect(released, `the server still holds ${server.connections} connection(s) 2 s after answering a client that asked to close`).toBe(true);
@@ -130,13 +136,8 @@ describe('persistence (RFC 9112 §9.3)', () => {
     ];
     for (const c of lingerCases) {
       it(`${c.name}: the server half-closes and keeps reading until the client's FIN`, async () => {
-        const { server } = await servers.start({}, c.handler);
-        const client = new RawClient(server.port);
+        const { server, client } = await answeredThenFin(c.handler, c.request);
         try {
-          await client.write(c.request);
-          const responses = await client.responses(1, { timeoutMs: 3_000 });
-          expect(responses.map((r) => r.status), show(client.bytes)).toEqual([200]);
-          expect(await client.waitForClose(3_000), 'no FIN from the server').toBe(true);
           await delay(300);
           expect(server.connections, 'the server dropped the socket before the client ended its side').toBe(1);
           // Bytes sent now are read and discarded, not answered with a reset.
