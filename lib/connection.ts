@@ -7,6 +7,7 @@ import type { Socket } from 'node:net';
 import { REASON_PHRASES } from './constants.ts';
 import { ChunkedDecoder, LengthDecoder, type BodyDecoder } from './decode.ts';
 import { encodeErrorResponse, type DateCache } from './encode.ts';
+import type { Listed } from './connection-list.ts';
 import { ClientGoneError, Failure, FAILURES, HttpError, ProtocolError, type FailureCode } from './errors.ts';
 import { decideFraming, type Framing } from './framing.ts';
 import { INCOMPLETE, ParsedHead, parseHead } from './parse.ts';
@@ -76,8 +77,11 @@ const WRITE_ALLOWANCE_FACTOR = 16;
  * later pipelined requests wait (bounded) until the current response is
  * complete, so responses are always in request order.
  */
-export class Connection {
+export class Connection implements Listed<Connection> {
   readonly socket: Socket;
+  // The server's ConnectionList links.
+  listPrev: Connection | null = null;
+  listNext: Connection | null = null;
   readonly #ctx: ServerContext;
   readonly #options: ResolvedOptions;
   readonly #metrics: ConnectionMetrics | NoConnectionMetrics;

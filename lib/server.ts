@@ -5,6 +5,7 @@ import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { resolveBacklog } from './backlog.ts';
 import { DEFAULTS } from './constants.ts';
 import { Connection, type Handler, type ServerContext, type UpgradeHandler } from './connection.ts';
+import { ConnectionList } from './connection-list.ts';
 import { DateCache } from './encode.ts';
 import { fetchHandler } from './fetch.ts';
 import type { Metrics } from './metrics.ts';
@@ -67,7 +68,7 @@ export class Server implements ServerContext {
   /** Where connections report their transitions: the built-in metrics, or nothing with `metrics: false`. */
   readonly recorder: MetricsRecorder;
   #net: NetServer;
-  #connections = new Set<Connection>();
+  #connections = new ConnectionList<Connection>();
   #closing = false;
   #closed: Promise<void> | null = null;
   #sweep: NodeJS.Timeout | null = null;
@@ -150,10 +151,10 @@ export class Server implements ServerContext {
         netClosed = true;
         finish();
       });
-      for (const connection of this.#connections) connection.shutdown();
+      this.#connections.forEach((connection) => connection.shutdown());
       if (options.timeoutMs !== undefined) {
         timer = setTimeout(() => {
-          for (const connection of this.#connections) connection.destroy();
+          this.#connections.forEach((connection) => connection.destroy());
         }, options.timeoutMs);
       }
     });
@@ -187,7 +188,7 @@ export class Server implements ServerContext {
     this.#sweep = setInterval(() => {
       const now = performance.now();
       this.dateCache.syncWallClock(Date.now(), now);
-      for (const connection of this.#connections) connection.checkDeadlines(now);
+      this.#connections.forEach((connection) => connection.checkDeadlines(now));
     }, periodMs);
     this.#sweep.unref();
   }
