@@ -19,6 +19,7 @@ const LAYERS: Readonly<Record<string, Layer>> = {
   'types.ts': LAYER.Leaf,
   'metrics.ts': LAYER.Leaf,
   'quantile.ts': LAYER.Leaf,
+  'connection-list.ts': LAYER.Leaf,
   'parse.ts': LAYER.Core,
   'framing.ts': LAYER.Core,
   'decode.ts': LAYER.Core,
