@@ -161,6 +161,7 @@ export const DEFAULTS = {
   maxDrainBytes: 64 * 1024,
   maxPipelinedBytes: 64 * 1024,
   highWaterMark: 64 * 1024,
+  maxWriteAheadBytes: 64 * 1024 * 1024,
   maxRequestsPerSocket: 0,
   maxConnections: 0,
   headersTimeoutMs: 60_000,

@@ -12,6 +12,7 @@ import type { Metrics } from './metrics.ts';
 import { ReusePortUnsupportedError, supportsReusePort } from './reuseport.ts';
 import { routeMetrics, setupMetrics, type MetricsRecorder, type ServerMetricsOptions } from './server-metrics.ts';
 import type { ErrorContext, ResolvedOptions, ServerOptions } from './types.ts';
+import { WriteAheadBudget } from './write-budget.ts';
 
 /** Options of Server.close(). */
 export interface CloseOptions {
@@ -63,6 +64,7 @@ export class Server implements ServerContext {
   readonly onUpgrade: UpgradeHandler | undefined;
   readonly onConnect: UpgradeHandler | undefined;
   readonly dateCache = new DateCache();
+  readonly writeBudget: WriteAheadBudget;
   /** The metrics registry: built-in rawhttp_ metrics (unless `metrics: false`) and your own; prometheus(), snapshot(). */
   readonly metrics: Metrics;
   /** Where connections report their transitions: the built-in metrics, or nothing with `metrics: false`. */
@@ -77,6 +79,7 @@ export class Server implements ServerContext {
   /** Use serve(); the constructor does not listen. */
   constructor(options: ResolvedOptions, handler: Handler, hooks: ProtocolSwitchHooks & ServerMetricsOptions = {}) {
     this.options = options;
+    this.writeBudget = new WriteAheadBudget(options.maxWriteAheadBytes);
     ({ registry: this.metrics, recorder: this.recorder } = setupMetrics(hooks));
     this.handler = hooks.metricsPath === undefined ? handler : routeMetrics(hooks.metricsPath, this.metrics, handler);
     this.onUpgrade = hooks.onUpgrade;

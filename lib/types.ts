@@ -50,6 +50,12 @@ export interface ServerOptions extends Partial<Limits>, Partial<Timeouts> {
   readonly host?: string;
   /** Buffer size of request body streams and response writers, in bytes. */
   readonly highWaterMark?: number;
+  /**
+   * Bytes, across all of this server's connections, that response writers
+   * may hold beyond highWaterMark while their clients keep up (the write
+   * allowance); 0 keeps every writer at highWaterMark.
+   */
+  readonly maxWriteAheadBytes?: number;
   /** Sees handler errors and client protocol errors; the default reports handler errors to stderr. */
   readonly onError?: (error: unknown, context: ErrorContext) => void;
   /** A web-standard fetch handler (e.g. Hono's app.fetch) to serve instead of a rawhttp handler; see fetchHandler(). */
@@ -90,6 +96,7 @@ export interface ResolvedOptions extends Limits, Timeouts {
   readonly port: number;
   readonly host: string;
   readonly highWaterMark: number;
+  readonly maxWriteAheadBytes: number;
   readonly onError: (error: unknown, context: ErrorContext) => void;
   readonly reusePort?: boolean;
   readonly backlog: number;

@@ -20,6 +20,7 @@ const LAYERS: Readonly<Record<string, Layer>> = {
   'metrics.ts': LAYER.Leaf,
   'quantile.ts': LAYER.Leaf,
   'connection-list.ts': LAYER.Leaf,
+  'write-budget.ts': LAYER.Leaf,
   'parse.ts': LAYER.Core,
   'framing.ts': LAYER.Core,
   'decode.ts': LAYER.Core,

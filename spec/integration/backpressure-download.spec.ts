@@ -13,7 +13,7 @@ import { finished, pipeline } from 'node:stream/promises';
 import { Client } from 'undici';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { BodyWriter } from '../../lib/index.ts';
-import { connectRaw, KIB, kernelStreamBufferMax, MIB, Peak, ServerSockets, SOCKET_READ_BYTES, until, waitForDrain, writeAll } from './backpressure-support.ts';
+import { connectRaw, KIB, kernelStreamBufferMax, MIB, Peak, ServerSockets, sleep, SOCKET_READ_BYTES, until, waitForDrain, writeAll } from './backpressure-support.ts';
 import { parseResponses, show } from './support/raw.ts';
 import { ServerPool, sha256 } from './support/server.ts';
 
@@ -274,6 +274,134 @@ describe('write allowance: run ahead of highWaterMark only while the peer keeps 
     expect(held, `held ${held} bytes for a client that never read (written ${state.written}, run-ahead writes ${state.trueAboveHwm})`).toBeLessThanOrEqual(
       16 * HWM + 2 * CHUNK_BYTES,
     );
+  }, 60_000);
+});
+
+describe('write-ahead budget: what writers hold beyond highWaterMark is bounded per server (maxWriteAheadBytes)', () => {
+  const HWM = 64 * KIB;
+  const CHUNK_BYTES = 64 * KIB;
+
+  interface WriterState {
+    writer: BodyWriter | null;
+    written: number;
+    trueAboveHwm: number;
+    error: unknown;
+  }
+
+  // Each request gets its own state: writes 64 KiB pieces while write() returns true, waits for 'drain' after false.
+  function writingHandler(totalBytes: number, states: WriterState[]) {
+    return async (_req: unknown, res: { header(n: string, v: number): { stream(): BodyWriter } }): Promise<void> => {
+      const state: WriterState = { writer: null, written: 0, trueAboveHwm: 0, error: undefined };
+      states.push(state);
+      try {
+        const w = res.header('content-length', totalBytes).stream();
+        state.writer = w;
+        const piece = Buffer.alloc(CHUNK_BYTES, 0x78);
+        while (state.written < totalBytes) {
+          state.written += piece.length;
+          const ok = w.write(piece);
+          if (ok && w.writableLength >= HWM) state.trueAboveHwm++;
+          if (!ok) await waitForDrain(w, 30_000);
+        }
+        w.end();
+        await finished(w);
+      } catch (error) {
+        state.error = error;
+      }
+    };
+  }
+
+  async function stalledClients(port: number, count: number, states: WriterState[]): Promise<Socket[]> {
+    const serverSockets: Socket[] = [];
+    for (let i = 0; i < count; i++) {
+      const client = await connectRaw(port, { paused: true });
+      clients.push(client);
+      client.on('error', () => undefined);
+      serverSockets.push(await sockets.waitForPeerOf(client));
+      await writeAll(client, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    }
+    expect(await until(() => states.length === count, 10_000), `${states.length} of ${count} handlers started`).toBe(true);
+    // Every handler is stuck once no one has written for a while (the kernel buffers are full).
+    let last = -1;
+    const stuck = await until(() => {
+      const total = states.reduce((sum, state) => sum + state.written, 0);
+      const stalled = total === last;
+      last = total;
+      return stalled;
+    }, 30_000, 500);
+    expect(stuck, 'the handlers kept writing to clients that never read').toBe(true);
+    return serverSockets;
+  }
+
+  it('eight clients that never read: together they hold at most 2 × (8 × (highWaterMark + one piece) + the budget), though writers ran ahead while the kernel took their writes', async () => {
+    const COUNT = 8;
+    const BUDGET = 256 * KIB;
+    const states: WriterState[] = [];
+    const { server } = await servers.start({ highWaterMark: HWM, maxWriteAheadBytes: BUDGET }, writingHandler(256 * MIB, states));
+    const serverSockets = await stalledClients(server.port, COUNT, states);
+    const held = states.reduce((sum, state, i) => sum + (serverSockets[i] as Socket).writableLength + (state.writer?.writableLength ?? 0), 0);
+    const report = states.map((state, i) => `#${i}: written ${state.written}, run-ahead writes ${state.trueAboveHwm}, held ${(serverSockets[i] as Socket).writableLength + (state.writer?.writableLength ?? 0)}`).join('\n');
+    for (const state of states) expect(state.error, report).toBeUndefined();
+    expect(states.some((state) => state.trueAboveHwm > 0), `no writer ever ran ahead of highWaterMark\n${report}`).toBe(true);
+    // A writer stops at its allowance + one piece, and the socket holds at most one batch of it (counted
+    // in both until its callback); the allowances together exceed COUNT × HWM by at most the budget.
+    // Without the budget, each would hold ≈ 16 × HWM here (≈ 4.6 MiB in all).
+    const bound = 2 * (COUNT * (HWM + CHUNK_BYTES) + BUDGET);
+    expect(held, `held ${held} bytes in all, bound ${bound}\n${report}`).toBeLessThanOrEqual(bound);
+  }, 60_000);
+
+  it('the budget comes back when stalled connections close: a new fast client runs ahead again', async () => {
+    const states: WriterState[] = [];
+    const { server } = await servers.start({ highWaterMark: HWM, maxWriteAheadBytes: 4 * HWM }, writingHandler(64 * MIB, states));
+    await stalledClients(server.port, 2, states);
+    for (const client of clients) client.destroy();
+    expect(await until(() => server.connections === 0, 10_000), `${server.connections} connections left`).toBe(true);
+    const fresh = await connectRaw(server.port);
+    clients.push(fresh);
+    let received = 0;
+    fresh.on('data', (chunk: Buffer) => (received += chunk.length));
+    await writeAll(fresh, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    const state = () => states[2];
+    expect(await until(() => state()?.written === 64 * MIB || state()?.error !== undefined, 30_000), `fresh writer wrote ${state()?.written}`).toBe(true);
+    expect(await until(() => received > 64 * MIB, 30_000), `received ${received}`).toBe(true);
+    expect(state()?.error).toBeUndefined();
+    expect(state()?.trueAboveHwm, 'the fresh connection never ran ahead: the closed ones kept their budget').toBeGreaterThan(0);
+  }, 60_000);
+
+  it('an idle keep-alive connection gives its share back: after one sweep, a second fast client runs ahead too', async () => {
+    const TOTAL = 16 * MIB;
+    const states: WriterState[] = [];
+    // writeStallTimeoutMs 400 makes the sweep run every 100 ms; a fast client never stalls that long.
+    const { server } = await servers.start({ highWaterMark: HWM, maxWriteAheadBytes: 2 * HWM, writeStallTimeoutMs: 400 }, writingHandler(TOTAL, states));
+    const download = async (index: number): Promise<void> => {
+      const client = await connectRaw(server.port);
+      clients.push(client);
+      let received = 0;
+      client.on('data', (chunk: Buffer) => (received += chunk.length));
+      await writeAll(client, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+      expect(await until(() => received > TOTAL || states[index]?.error !== undefined, 30_000), `client ${index} received ${received}`).toBe(true);
+      expect(states[index]?.error).toBeUndefined();
+      expect(states[index]?.trueAboveHwm, `client ${index} never ran ahead of highWaterMark`).toBeGreaterThan(0);
+    };
+    // The first client takes the whole budget and stays connected, idle.
+    await download(0);
+    await sleep(1_000);
+    await download(1);
+    expect(server.connections).toBe(2);
+  }, 60_000);
+
+  it('maxWriteAheadBytes 0: write() returns false at highWaterMark even for a fast reader, and the body arrives whole', async () => {
+    const TOTAL = 16 * MIB;
+    const states: WriterState[] = [];
+    const { server } = await servers.start({ highWaterMark: HWM, maxWriteAheadBytes: 0 }, writingHandler(TOTAL, states));
+    const client = await connectRaw(server.port);
+    clients.push(client);
+    let received = 0;
+    client.on('data', (chunk: Buffer) => (received += chunk.length));
+    await writeAll(client, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect(await until(() => received > TOTAL || states[0]?.error !== undefined, 30_000), `received ${received}`).toBe(true);
+    expect(states[0]?.error).toBeUndefined();
+    expect(states[0]?.trueAboveHwm, 'write() returned true with highWaterMark or more buffered').toBe(0);
   }, 60_000);
 });
 
