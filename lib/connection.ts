@@ -687,6 +687,7 @@ export class Connection implements Listed<Connection> {
   // unsent bytes still need. Called when no body writer is active (between
   // responses), so the socket's buffer is all this connection holds.
   #settleWriteAhead(): void {
+    if (this.#writeAhead === 0) return;
     const base = this.#options.highWaterMark;
     const needed = Math.max(this.#writeAllowance, this.socket.writableLength) - base;
     const keep = needed > 0 ? Math.min(needed, this.#writeAhead) : 0;
