@@ -175,38 +175,59 @@ describe('response body backpressure (issue 4)', () => {
   }, 60_000);
 });
 
+/** What a piece-writing handler did: how far it got and what write() let it run ahead. */
+interface WriterState {
+  writer: BodyWriter | null;
+  written: number;
+  trueAboveHwm: number;
+  falses: number;
+  error: unknown;
+}
+
+function newWriterState(): WriterState {
+  return { writer: null, written: 0, trueAboveHwm: 0, falses: 0, error: undefined };
+}
+
+type StreamingResponse = { header(n: string, v: number): { stream(): BodyWriter } };
+
+// The piece size of writePieces (fs.createReadStream's default).
+const PIECE_BYTES = 64 * KIB;
+
+// Writes `totalBytes` in PIECE_BYTES pieces while write() returns true, waits for
+// 'drain' after false, and records in `state` how often write() returned true
+// with `hwm` or more buffered (the writer ran ahead of highWaterMark).
+async function writePieces(res: StreamingResponse, totalBytes: number, hwm: number, state: WriterState): Promise<void> {
+  try {
+    const w = res.header('content-length', totalBytes).stream();
+    state.writer = w;
+    const piece = Buffer.alloc(PIECE_BYTES, 0x78);
+    while (state.written < totalBytes) {
+      state.written += piece.length;
+      const ok = w.write(piece);
+      if (ok && w.writableLength >= hwm) state.trueAboveHwm++;
+      if (!ok) {
+        state.falses++;
+        await waitForDrain(w, 30_000);
+      }
+    }
+    w.end();
+    await finished(w);
+  } catch (error) {
+    state.error = error;
+  }
+}
+
 describe('write allowance: run ahead of highWaterMark only while the peer keeps up', () => {
   const HWM = 64 * KIB;
-  const CHUNK_BYTES = 64 * KIB;
+  const CHUNK_BYTES = PIECE_BYTES;
 
-  // A handler that writes 64 KiB pieces while write() returns true, waits
-  // for 'drain' after false, and records what it was allowed to run ahead.
-  function writingHandler(totalBytes: number, state: { writer: BodyWriter | null; written: number; trueAboveHwm: number; falses: number; error: unknown }) {
-    return async (_req: unknown, res: { header(n: string, v: number): { stream(): BodyWriter } }): Promise<void> => {
-      try {
-        const w = res.header('content-length', totalBytes).stream();
-        state.writer = w;
-        const piece = Buffer.alloc(CHUNK_BYTES, 0x78);
-        while (state.written < totalBytes) {
-          state.written += piece.length;
-          const ok = w.write(piece);
-          if (ok && w.writableLength >= HWM) state.trueAboveHwm++;
-          if (!ok) {
-            state.falses++;
-            await waitForDrain(w, 30_000);
-          }
-        }
-        w.end();
-        await finished(w);
-      } catch (error) {
-        state.error = error;
-      }
-    };
+  function writingHandler(totalBytes: number, state: WriterState) {
+    return (_req: unknown, res: StreamingResponse): Promise<void> => writePieces(res, totalBytes, HWM, state);
   }
 
   it('a client reading as fast as it can: write() returns true above highWaterMark (pieces leave in larger writes), the body arrives whole', async () => {
     const TOTAL = 32 * MIB;
-    const state = { writer: null as BodyWriter | null, written: 0, trueAboveHwm: 0, falses: 0, error: undefined as unknown };
+    const state = newWriterState();
     const { server } = await servers.start({ highWaterMark: HWM }, writingHandler(TOTAL, state));
     const client = await connectRaw(server.port);
     clients.push(client);
@@ -222,7 +243,7 @@ describe('write allowance: run ahead of highWaterMark only while the peer keeps 
   it('a client that reads fast and then stops: the server holds at most 16 × highWaterMark + one chunk, and finishes once the client reads again', async () => {
     const TOTAL = 64 * MIB;
     const FAST_BYTES = 16 * MIB;
-    const state = { writer: null as BodyWriter | null, written: 0, trueAboveHwm: 0, falses: 0, error: undefined as unknown };
+    const state = newWriterState();
     const { server } = await servers.start({ highWaterMark: HWM }, writingHandler(TOTAL, state));
     const client = await connectRaw(server.port);
     clients.push(client);
@@ -256,7 +277,7 @@ describe('write allowance: run ahead of highWaterMark only while the peer keeps 
 
   it('a client that never reads: the server holds at most 16 × highWaterMark + one chunk once the kernel buffers are full', async () => {
     const TOTAL = 256 * MIB;
-    const state = { writer: null as BodyWriter | null, written: 0, trueAboveHwm: 0, falses: 0, error: undefined as unknown };
+    const state = newWriterState();
     const { server } = await servers.start({ highWaterMark: HWM }, writingHandler(TOTAL, state));
     const client = await connectRaw(server.port, { paused: true });
     clients.push(client);
@@ -279,35 +300,14 @@ describe('write allowance: run ahead of highWaterMark only while the peer keeps 
 
 describe('write-ahead budget: what writers hold beyond highWaterMark is bounded per server (maxWriteAheadBytes)', () => {
   const HWM = 64 * KIB;
-  const CHUNK_BYTES = 64 * KIB;
+  const CHUNK_BYTES = PIECE_BYTES;
 
-  interface WriterState {
-    writer: BodyWriter | null;
-    written: number;
-    trueAboveHwm: number;
-    error: unknown;
-  }
-
-  // Each request gets its own state: writes 64 KiB pieces while write() returns true, waits for 'drain' after false.
+  // Each request gets its own state.
   function writingHandler(totalBytes: number, states: WriterState[]) {
-    return async (_req: unknown, res: { header(n: string, v: number): { stream(): BodyWriter } }): Promise<void> => {
-      const state: WriterState = { writer: null, written: 0, trueAboveHwm: 0, error: undefined };
+    return (_req: unknown, res: StreamingResponse): Promise<void> => {
+      const state = newWriterState();
       states.push(state);
-      try {
-        const w = res.header('content-length', totalBytes).stream();
-        state.writer = w;
-        const piece = Buffer.alloc(CHUNK_BYTES, 0x78);
-        while (state.written < totalBytes) {
-          state.written += piece.length;
-          const ok = w.write(piece);
-          if (ok && w.writableLength >= HWM) state.trueAboveHwm++;
-          if (!ok) await waitForDrain(w, 30_000);
-        }
-        w.end();
-        await finished(w);
-      } catch (error) {
-        state.error = error;
-      }
+      return writePieces(res, totalBytes, HWM, state);
     };
   }
 
