@@ -20,6 +20,7 @@ export {
 } from './errors.ts';
 export { DEFAULTS } from './constants.ts';
 export type { ServerOptions, ResolvedOptions, Limits, Timeouts, ErrorContext } from './types.ts';
+export type { WriteAheadBudget } from './write-budget.ts';
 export { fetchHandler, type FetchHandlerOptions } from './fetch.ts';
 export type { FetchHandler, FetchInfo } from './types.ts';
 export {

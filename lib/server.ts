@@ -64,6 +64,7 @@ export class Server implements ServerContext {
   readonly onUpgrade: UpgradeHandler | undefined;
   readonly onConnect: UpgradeHandler | undefined;
   readonly dateCache = new DateCache();
+  /** The write-ahead budget (maxWriteAheadBytes): `available` is what response writers may still take beyond highWaterMark. */
   readonly writeBudget: WriteAheadBudget;
   /** The metrics registry: built-in rawhttp_ metrics (unless `metrics: false`) and your own; prometheus(), snapshot(). */
   readonly metrics: Metrics;

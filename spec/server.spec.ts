@@ -25,6 +25,8 @@ describe('resolveOptions', () => {
     ['maxHeaderCount', 0],
     ['headersTimeoutMs', 1.5],
     ['highWaterMark', 0],
+    ['maxWriteAheadBytes', -1],
+    ['maxWriteAheadBytes', 0.5],
   ])('refuses %s = %s with a TypeError', (name, value) => {
     expect(() => resolveOptions({ [name]: value })).toThrow(TypeError);
   });

@@ -356,6 +356,7 @@ describe('write-ahead budget: what writers hold beyond highWaterMark is bounded 
     await stalledClients(server.port, 2, states);
     for (const client of clients) client.destroy();
     expect(await until(() => server.connections === 0, 10_000), `${server.connections} connections left`).toBe(true);
+    expect(server.writeBudget.available, 'budget after every connection closed').toBe(4 * HWM);
     const fresh = await connectRaw(server.port);
     clients.push(fresh);
     let received = 0;
@@ -386,6 +387,7 @@ describe('write-ahead budget: what writers hold beyond highWaterMark is bounded 
     // The first client takes the whole budget and stays connected, idle.
     await download(0);
     await sleep(1_000);
+    expect(server.writeBudget.available, 'budget after the first connection sat idle through sweeps').toBe(2 * HWM);
     await download(1);
     expect(server.connections).toBe(2);
   }, 60_000);
