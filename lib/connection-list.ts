@@ -2,13 +2,14 @@
 // the connections themselves.
 //
 // Why not a Set: V8's Set rehashes its table as members come and go, and an
-// outdated table keeps the members it held (it only points on to its
-// successor). Once the long-lived Set's tables reach the old generation, the
-// chain of outdated tables makes every connection since the last full GC
-// reachable for the young-generation collector: under a few thousand
-// connections a second they were promoted by the megabyte, each scavenge
-// copied them (pauses of 5–18 ms, the Connection: close p99), and only a
-// full GC freed them. A list stores nothing but the live connections' links.
+// outdated table still holds the members it had (it is kept, pointing on to
+// its successor, for iterators). Once a long-lived Set's tables are in the
+// old generation, dead members they still point at survive scavenges and are
+// promoted: 200 k objects passing through a Set 20 at a time grew the old
+// space by 35 MB on Node 24 (0.1 MB without the Set). Under a few thousand
+// connections a second that was ~0.9 KB promoted per connection, scavenge
+// pauses of 5–18 ms (the Connection: close p99), freed only by full GCs. A
+// list stores nothing but the live connections' links.
 
 /** A member of one ConnectionList at a time; the fields belong to the list. */
 export interface Listed<T> {
