@@ -25,6 +25,7 @@ import {
   SERVER_LABELS,
   SERVERS,
   type DriverReport,
+  type GcStats,
   type RunResult,
   type Scenario,
   type ScenarioResult,
@@ -267,8 +268,9 @@ function failedRun(server: ServerId, round: number, problems: string[], serverEr
 }
 
 // Reads what the server said on stderr: its error counters (into `counts`),
-// unexpected ones and any other output (which should be none) as problems.
-function readServerStderr(stderr: string, counts: Record<string, number>): string[] {
+// its GC figures for the window (into `gc`), unexpected error counts and any
+// other output (which should be none) as problems.
+function readServerStderr(stderr: string, counts: Record<string, number>, gc: GcStats): string[] {
   const problems: string[] = [];
   const other: string[] = [];
   let sawStats = false;
@@ -276,7 +278,8 @@ function readServerStderr(stderr: string, counts: Record<string, number>): strin
     if (line.trim() === '') continue;
     if (line.startsWith('BENCH_SERVER_STATS ')) {
       sawStats = true;
-      const stats = JSON.parse(line.slice('BENCH_SERVER_STATS '.length)) as Record<string, Record<string, number>>;
+      const { gc: gcStats, ...stats } = JSON.parse(line.slice('BENCH_SERVER_STATS '.length)) as Record<string, Record<string, number>>;
+      if (gcStats !== undefined) Object.assign(gc, gcStats);
       for (const [source, byKind] of Object.entries(stats)) {
         for (const [kind, n] of Object.entries(byKind)) counts[`${source}:${kind}`] = n;
       }
@@ -301,6 +304,8 @@ async function runOne(scenario: Scenario, server: ServerId, round: number, seenN
   seenNode.version = proc.node;
   const problems: string[] = [];
   const serverErrors: Record<string, number> = {};
+  // Filled from the server's report once it has stopped (like serverErrors).
+  const gc: GcStats = { pauseMs: Number.NaN, maxPauseMs: Number.NaN, minor: 0, major: 0 };
   try {
     const probeFailure = await probe(proc.port, scenario);
     if (probeFailure !== null) {
@@ -308,6 +313,8 @@ async function runOne(scenario: Scenario, server: ServerId, round: number, seenN
       return failedRun(server, round, problems, serverErrors);
     }
     if (warmupSec > 0) await drive(proc.port, scenario, warmupSec);
+    // The server counts GC pauses from here (bench/servers/common.js).
+    process.kill(proc.pid, 'SIGUSR2');
     const cpuBefore = cpuSeconds(proc.pid);
     const core0Before = coreBusyTicks()[0] ?? 0;
     const wallBefore = performance.now();
@@ -341,10 +348,11 @@ async function runOne(scenario: Scenario, server: ServerId, round: number, seenN
       errors: report.errors,
       serverErrors,
       problems,
+      gc,
     };
   } finally {
     await proc.stop();
-    problems.push(...readServerStderr(proc.stderr(), serverErrors));
+    problems.push(...readServerStderr(proc.stderr(), serverErrors, gc));
   }
 }
 
@@ -360,8 +368,9 @@ function progress(index: number, total: number, node: string, scenario: Scenario
   const latency = run.p50Us === null ? 'p50/p99 n/a' : `p50 ${(run.p50Us / 1000).toFixed(2)} ms p99 ${((run.p99Us ?? 0) / 1000).toFixed(2)} ms`;
   const value = `${formatRate(metric(scenario, run))} ${scenario.unit}`;
   const flag = run.problems.length > 0 ? `  ⚠ ${run.problems.join(' | ').slice(0, 300)}` : '';
+  const gc = run.gc !== undefined && Number.isFinite(run.gc.pauseMs) ? `  gc ${run.gc.pauseMs.toFixed(0)} ms (max ${run.gc.maxPauseMs.toFixed(1)})` : '';
   process.stderr.write(
-    `[${index}/${total}] ${node} ${scenario.id} r${run.round}/${rounds} ${SERVER_LABELS[run.server].padEnd(17)} ${run.ok ? value.padStart(16) : 'FAILED'.padStart(16)}  ${latency}  cpu ${run.cpuSec.toFixed(2)} s  rss ${(run.peakRssKiB / 1024).toFixed(0)} MiB  foreign@core0 ${run.foreignCore0Pct.toFixed(0)}%${run.attempts > 1 ? ` (attempt ${run.attempts})` : ''}${flag}\n`,
+    `[${index}/${total}] ${node} ${scenario.id} r${run.round}/${rounds} ${SERVER_LABELS[run.server].padEnd(17)} ${run.ok ? value.padStart(16) : 'FAILED'.padStart(16)}  ${latency}  cpu ${run.cpuSec.toFixed(2)} s  rss ${(run.peakRssKiB / 1024).toFixed(0)} MiB  foreign@core0 ${run.foreignCore0Pct.toFixed(0)}%${gc}${run.attempts > 1 ? ` (attempt ${run.attempts})` : ''}${flag}\n`,
   );
 }
 

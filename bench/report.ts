@@ -148,8 +148,8 @@ function renderLoadSection(section: NodeSection): string {
   }
   lines.push('');
   lines.push('<details><summary>Per-server detail: throughput median [min–max], latency, server CPU and memory</summary>', '');
-  lines.push('| scenario | server | req/s | MiB/s | p50 ms | p99 ms | server CPU µs/req | server CPU % | foreign@core0 % | peak RSS MiB | driver errors |');
-  lines.push('|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
+  lines.push('| scenario | server | req/s | MiB/s | p50 ms | p99 ms | server CPU µs/req | server CPU % | foreign@core0 % | peak RSS MiB | GC pause ms/s | longest GC pause ms | driver errors |');
+  lines.push('|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
   for (const s of list) {
     for (const id of SERVERS) {
       const runs = runsOf(s.result, id).filter((r) => r.ok);
@@ -160,8 +160,10 @@ function renderLoadSection(section: NodeSection): string {
       const foreignPct = runs.map((r) => r.foreignCore0Pct ?? Number.NaN);
       const cpuPct = runs.map((r) => (100 * r.cpuSec) / s.result.durationSec);
       const errors = runs.reduce((n, r) => n + r.errors.connect + r.errors.read + r.errors.write + r.errors.status + r.errors.timeout, 0);
+      const gcPerSec = finite(runs.map((r) => (r.gc?.pauseMs ?? Number.NaN) / s.result.durationSec));
+      const gcMax = finite(runs.map((r) => r.gc?.maxPauseMs ?? Number.NaN));
       lines.push(
-        `| ${s.scenario.id} | ${SERVER_LABELS[id]} | ${medianMinMax(runs.map((r) => r.requestsPerSec), rate)} | ${rate(median(runs.map((r) => r.mibPerSec)))} | ${ms(median(finite(p50)))} | ${ms(median(finite(p99)))} | ${median(finite(cpuPerReq)).toFixed(1)} | ${median(finite(cpuPct)).toFixed(0)} | ${finite(foreignPct).length > 0 ? median(finite(foreignPct)).toFixed(0) : '—'} | ${(median(finite(runs.map((r) => r.peakRssKiB))) / 1024).toFixed(0)} | ${errors} |`,
+        `| ${s.scenario.id} | ${SERVER_LABELS[id]} | ${medianMinMax(runs.map((r) => r.requestsPerSec), rate)} | ${rate(median(runs.map((r) => r.mibPerSec)))} | ${ms(median(finite(p50)))} | ${ms(median(finite(p99)))} | ${median(finite(cpuPerReq)).toFixed(1)} | ${median(finite(cpuPct)).toFixed(0)} | ${finite(foreignPct).length > 0 ? median(finite(foreignPct)).toFixed(0) : '—'} | ${(median(finite(runs.map((r) => r.peakRssKiB))) / 1024).toFixed(0)} | ${gcPerSec.length > 0 ? median(gcPerSec).toFixed(1) : '—'} | ${gcMax.length > 0 ? median(gcMax).toFixed(1) : '—'} | ${errors} |`,
       );
     }
   }
@@ -235,6 +237,7 @@ export function renderMarkdown(results: ResultsFile): string {
     '- 1 000 connections: wrk opens all sockets at once, and Node (libuv) accepts one connection per event-loop iteration (strace: one `accept4` per `epoll_pwait`). Once the server is busy, an iteration serves ~550 ready sockets and takes ~10 ms, so the rest of the burst leaves the accept queue at ~100 connections/s and their first requests wait seconds: that is the p99 of seconds (and wrk\'s > 2 s timeouts) for every server here, the ceiling included when it loses the race. node:http listens with Node\'s default backlog (511), which the burst also overflows (`ListenOverflows` rises; those clients wait out a retransmission); rawhttp and the ceiling listen with the kernel\'s limit (somaxconn, 4096), so nothing overflows, and when the burst is accepted before the load builds their p99 is tens of ms — which server wins that race changes from run to run (p99 18 ms for the ceiling and 2.4 s for rawhttp in one Node 24 run, the reverse in another). Compare throughput and CPU/req there.',
     '- Pipelined ×16: p50/p99 are n/a because wrk records one latency per batch and its correction then corrupts the percentiles (wg/wrk#236).',
     '- Peak RSS is VmHWM of the server process, warm-up included; CPU is utime+stime from `/proc/<pid>/stat` over the measured window.',
+    '- GC: the server\'s garbage-collection pauses in the measured window (`PerformanceObserver` \'gc\' entries, median over rounds): total pause per second of load, and the longest single pause. The young generation of Node 24 keeps growing for several seconds under load, so a 5 s window includes some of that warm-up; long pauses are what the p99 of a scenario can show.',
     '',
   );
   const loads = byNodeVersion(results.load);

@@ -100,6 +100,20 @@ export interface RunResult {
   readonly serverErrors: Record<string, number>;
   /** Problems seen in this run: probe failure, crash, stderr output, error counts. */
   readonly problems: readonly string[];
+  /** The server's garbage collection in the measured window (absent in results from before it was recorded). */
+  readonly gc?: GcStats;
+}
+
+/** Garbage collection in a server during the measured window (PerformanceObserver 'gc' entries). */
+export interface GcStats {
+  /** Total pause, ms; NaN when the server did not report it. */
+  pauseMs: number;
+  /** Longest single pause, ms. */
+  maxPauseMs: number;
+  /** Young-generation collections (scavenges). */
+  minor: number;
+  /** Other collections: mark-compact, incremental marking, weak callbacks. */
+  major: number;
 }
 
 /** Every run of one scenario on one Node version. */

@@ -2,6 +2,8 @@
 // loop (honours write() === false and 'drain'), and the readiness line the
 // load harness waits for on stdout.
 
+import { constants as perfConstants, PerformanceObserver } from 'node:perf_hooks';
+
 /** Body of GET /. */
 export const HELLO = 'Hello, World!';
 /** Size of GET /big: 1 MiB. */
@@ -30,16 +32,35 @@ export function streamBig(writer) {
   pump();
 }
 
+// Garbage collection during the measured window: the harness sends SIGUSR2
+// when the window starts. Entries arrive batched after the GC, so each is
+// counted by its start time, not by when it is delivered.
+const gc = { pauseMs: 0, maxPauseMs: 0, minor: 0, major: 0 };
+let gcWindowStart = Number.POSITIVE_INFINITY;
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    if (entry.startTime < gcWindowStart) continue;
+    gc.pauseMs += entry.duration;
+    gc.maxPauseMs = Math.max(gc.maxPauseMs, entry.duration);
+    if (entry.detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MINOR) gc.minor++;
+    else gc.major++;
+  }
+}).observe({ entryTypes: ['gc'] });
+
 /**
  * Prints the readiness line; on SIGTERM/SIGINT prints `stats()` (error counts
- * the harness reports) as a BENCH_SERVER_STATS line on stderr and exits.
+ * the harness reports) and the window's GC figures as a BENCH_SERVER_STATS
+ * line on stderr and exits. SIGUSR2 starts the GC window.
  */
 export function announce(name, port, stats = () => ({})) {
   const exit = () => {
-    process.stderr.write(`BENCH_SERVER_STATS ${JSON.stringify(stats())}\n`);
+    process.stderr.write(`BENCH_SERVER_STATS ${JSON.stringify({ ...stats(), gc })}\n`);
     process.exit(0);
   };
   process.on('SIGTERM', exit);
   process.on('SIGINT', exit);
+  process.on('SIGUSR2', () => {
+    gcWindowStart = performance.now();
+  });
   process.stdout.write(`${JSON.stringify({ ready: true, server: name, port, pid: process.pid, node: process.version })}\n`);
 }
