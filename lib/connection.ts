@@ -9,7 +9,7 @@ import { ChunkedDecoder, LengthDecoder, type BodyDecoder } from './decode.ts';
 import { encodeErrorResponse, type DateCache } from './encode.ts';
 import type { Listed } from './connection-list.ts';
 import { ClientGoneError, Failure, FAILURES, HttpError, ProtocolError, type FailureCode } from './errors.ts';
-import { decideFraming, type Framing } from './framing.ts';
+import { decideFraming, peerWillClose, type Framing } from './framing.ts';
 import { INCOMPLETE, ParsedHead, parseHead } from './parse.ts';
 import { Request, type BodyChannel, type RequestInit } from './request.ts';
 import { Response, type ResponseChannel } from './response.ts';
@@ -405,8 +405,7 @@ export class Connection implements Listed<Connection> {
       expectContinue: framing.expectContinue,
       decoder,
       keepAlive,
-      // RFC 9112 §9.6: a client that sends "close" sends no further request (nor does a 1.0 client without keep-alive).
-      peerWillClose: head.connectionClose || (head.versionMinor === 0 && !head.connectionKeepAlive),
+      peerWillClose: peerWillClose(head),
     });
     this.#state = afterHead(exchange);
     if (decoder !== null && options.requestTimeoutMs > 0) {

@@ -22,6 +22,15 @@ const NO_BODY: BodyKind = { kind: 'None' };
 const CHUNKED: BodyKind = { kind: 'Chunked' };
 
 /**
+ * Whether the request says the client closes after it: "close", or HTTP/1.0
+ * without "keep-alive" (RFC 9112 §9.3). Such a client sends no further
+ * request on the connection (§9.6).
+ */
+export function peerWillClose(head: ParsedHead): boolean {
+  return head.connectionClose || (head.versionMinor === 0 && !head.connectionKeepAlive);
+}
+
+/**
  * Decides framing for a complete head. Returns a Framing, or a negated
  * Failure code when the head's framing cannot be trusted — the connection
  * must then answer with the failure's status and close.
@@ -29,7 +38,7 @@ const CHUNKED: BodyKind = { kind: 'Chunked' };
 export function decideFraming(head: ParsedHead): Framing | number {
   const isHttp11 = head.versionMinor === 1;
   // RFC 9112 §9.3: 1.1 persists unless "close"; 1.0 only with "keep-alive".
-  let keepAlive = isHttp11 ? !head.connectionClose : head.connectionKeepAlive && !head.connectionClose;
+  let keepAlive = !peerWillClose(head);
   let body: BodyKind = NO_BODY;
 
   if (head.transferEncodingLines > 0) {
