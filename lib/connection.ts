@@ -11,7 +11,7 @@ import type { Listed } from './connection-list.ts';
 import { ClientGoneError, Failure, FAILURES, HttpError, ProtocolError, type FailureCode } from './errors.ts';
 import { decideFraming, peerWillClose, type Framing } from './framing.ts';
 import { INCOMPLETE, ParsedHead, parseHead } from './parse.ts';
-import { Request, type BodyChannel, type RequestInit } from './request.ts';
+import { Request, type BodyChannel } from './request.ts';
 import { Response, type ResponseChannel } from './response.ts';
 import type { ConnectionMetrics, MetricsRecorder, NoConnectionMetrics } from './server-metrics.ts';
 import { afterHead, afterProgress, assertNever, closed, initialState, type CloseReason, type ExchangeProgress, type HttpState } from './state.ts';
@@ -394,19 +394,7 @@ export class Connection implements Listed<Connection> {
     else if (body.kind === 'Chunked') decoder = new ChunkedDecoder(options);
     const lastAllowed = options.maxRequestsPerSocket > 0 && this.#requests >= options.maxRequestsPerSocket;
     const keepAlive = framing.keepAlive && !lastAllowed && !this.#ctx.closing;
-    const exchange = new Exchange(this, {
-      buf,
-      base,
-      head,
-      contentLength: body.kind === 'Length' ? body.length : -1,
-      hasBody: decoder !== null,
-      highWaterMark: options.highWaterMark,
-      maxBodyBytes: options.maxBodyBytes,
-      expectContinue: framing.expectContinue,
-      decoder,
-      keepAlive,
-      peerWillClose: peerWillClose(head),
-    });
+    const exchange = new Exchange(this, buf, base, head, decoder, body.kind === 'Length' ? body.length : -1, keepAlive, framing.expectContinue);
     this.#state = afterHead(exchange);
     if (decoder !== null && options.requestTimeoutMs > 0) {
       // requestTimeoutMs counts from the request's first byte, head included.
@@ -814,13 +802,6 @@ function statusText(status: number): string {
   return REASON_PHRASES[status] ?? 'Error';
 }
 
-interface ExchangeInit extends RequestInit {
-  readonly expectContinue: boolean;
-  readonly decoder: BodyDecoder | null;
-  readonly keepAlive: boolean;
-  readonly peerWillClose: boolean;
-}
-
 const ignoreContent = (): void => {};
 
 /**
@@ -844,18 +825,20 @@ class Exchange implements ExchangeProgress, BodyChannel, ResponseChannel {
   readonly sink: (view: Buffer) => void;
   readonly #connection: Connection;
 
-  constructor(connection: Connection, init: ExchangeInit) {
+  // Positional: one exchange per request, and an init object would be one more allocation.
+  constructor(connection: Connection, buf: Buffer, base: number, head: ParsedHead, decoder: BodyDecoder | null, contentLength: number, keepAlive: boolean, expectContinue: boolean) {
+    const options = connection.options;
     this.#connection = connection;
-    this.decoder = init.decoder;
-    this.keepAlive = init.keepAlive;
-    this.continuePending = init.expectContinue;
-    this.peerWillClose = init.peerWillClose;
-    this.method = init.head.method;
-    this.versionMinor = init.head.versionMinor;
-    this.request = new Request(init, this);
-    this.response = new Response(this, init.highWaterMark);
+    this.decoder = decoder;
+    this.keepAlive = keepAlive;
+    this.continuePending = expectContinue;
+    this.peerWillClose = peerWillClose(head);
+    this.method = head.method;
+    this.versionMinor = head.versionMinor;
+    this.request = new Request(buf, base, head, contentLength, decoder !== null, options.highWaterMark, options.maxBodyBytes, this);
+    this.response = new Response(this, options.highWaterMark);
     this.sink =
-      init.decoder === null
+      decoder === null
         ? ignoreContent
         : (view) => {
             if (this.discarding) connection.noteDrained(this, view.length);

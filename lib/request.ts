@@ -19,19 +19,6 @@ export interface BodyChannel {
   readonly remotePort: number | undefined;
 }
 
-/** What the connection knows about a request when it hands it to the handler. */
-export interface RequestInit {
-  readonly buf: Buffer;
-  /** Offset in buf that the head's offsets are relative to. */
-  readonly base: number;
-  readonly head: ParsedHead;
-  /** Announced Content-Length; -1 when chunked or none. */
-  readonly contentLength: number;
-  readonly hasBody: boolean;
-  readonly highWaterMark: number;
-  readonly maxBodyBytes: number;
-}
-
 const EMPTY = Buffer.alloc(0);
 
 function copyOffsets(from: Uint32Array, length: number): number[] {
@@ -74,13 +61,17 @@ export class Request {
   #abort: AbortController | null = null;
   #abortReason: Error | null = null;
 
-  constructor(init: RequestInit, channel: BodyChannel) {
-    const head = init.head;
+  /**
+   * `head`'s offsets are relative to `base` in `buf`; `contentLength` is the
+   * announced length, -1 when chunked or none. Positional on purpose: one
+   * request per exchange, and an init object would be one more allocation.
+   */
+  constructor(buf: Buffer, base: number, head: ParsedHead, contentLength: number, hasBody: boolean, highWaterMark: number, maxBodyBytes: number, channel: BodyChannel) {
     this.method = head.method;
     this.version = head.versionMinor === 1 ? '1.1' : '1.0';
-    this.#buf = init.buf;
-    this.#targetStart = init.base + head.targetStart;
-    this.#targetEnd = init.base + head.targetEnd;
+    this.#buf = buf;
+    this.#targetStart = base + head.targetStart;
+    this.#targetEnd = base + head.targetEnd;
     this.#targetForm = head.targetForm;
     this.#hostField = head.hostField;
     // The parser's offsets array is reused for the next head: keep a copy of
@@ -88,12 +79,12 @@ export class Request {
     // vs 60 ns for ten fields).
     this.#fields = copyOffsets(head.fields, head.fieldCount * FIELD_STRIDE);
     this.#fieldCount = head.fieldCount;
-    this.#base = init.base;
-    this.#contentLength = init.contentLength;
-    this.#hasBody = init.hasBody;
-    this.#bodyEnded = !init.hasBody;
-    this.#highWaterMark = init.highWaterMark;
-    this.#maxBodyBytes = init.maxBodyBytes;
+    this.#base = base;
+    this.#contentLength = contentLength;
+    this.#hasBody = hasBody;
+    this.#bodyEnded = !hasBody;
+    this.#highWaterMark = highWaterMark;
+    this.#maxBodyBytes = maxBodyBytes;
     this.#channel = channel;
   }
 

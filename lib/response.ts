@@ -69,6 +69,9 @@ const NON_ASCII = /[^\x00-\x7f]/;
 // serves it from its shared pool below 4 KiB); larger bodies are not copied.
 const COPY_BODY_BELOW = 4 * 1024;
 
+// Never written to: #push replaces it before the first field.
+const NO_FIELDS: string[] = [];
+
 const Phase = { Open: 0, Streaming: 1, Ended: 2 } as const;
 type Phase = (typeof Phase)[keyof typeof Phase];
 
@@ -83,7 +86,9 @@ export class Response {
   #status = 200;
   #reason: string | undefined;
   // Flat [lowerName, name, value, …] in insertion order; names as given.
-  #fields: string[] = [];
+  // Starts as the shared empty list: the first header allocates an array of
+  // exactly three (a push onto [] would reserve 16 slots per response).
+  #fields: string[] = NO_FIELDS;
   // Whether every header value is ASCII (then the head is the same bytes in UTF-8).
   #asciiHead = true;
   #phase: Phase = Phase.Open;
@@ -255,11 +260,10 @@ export class Response {
   /** Answers with a plain error status if nothing was sent yet; returns whether it could. Used by the connection. */
   sendErrorIfOpen(status: number, text: string): boolean {
     if (this.#phase !== Phase.Open) return false;
-    this.#fields = [];
+    this.#fields = ['content-type', 'Content-Type', 'text/plain; charset=utf-8'];
     this.#asciiHead = true;
     this.#status = status;
     this.#reason = undefined;
-    this.#fields.push('content-type', 'Content-Type', 'text/plain; charset=utf-8');
     this.end(text);
     return true;
   }
@@ -272,15 +276,20 @@ export class Response {
     if (typeof value === 'number') value = String(value);
     if (typeof value === 'string') {
       if (!checkFieldValue(name, value)) this.#asciiHead = false;
-      this.#fields.push(lower, name, value);
+      this.#push(lower, name, value);
       return;
     }
     if (!Array.isArray(value)) throw new InvalidResponseError('ERR_INVALID_ARG_TYPE', `header ${JSON.stringify(name)} needs a string, number or string[]`);
     for (const item of value as readonly string[]) {
       if (typeof item !== 'string') throw new InvalidResponseError('ERR_INVALID_ARG_TYPE', `header ${JSON.stringify(name)} needs strings`);
       if (!checkFieldValue(name, item)) this.#asciiHead = false;
-      this.#fields.push(lower, name, item);
+      this.#push(lower, name, item);
     }
+  }
+
+  #push(lower: string, name: string, value: string): void {
+    if (this.#fields === NO_FIELDS) this.#fields = [lower, name, value];
+    else this.#fields.push(lower, name, value);
   }
 
   #remove(lower: string): void {
