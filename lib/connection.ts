@@ -10,6 +10,7 @@ import { encodeErrorResponse, type DateCache } from './encode.ts';
 import type { Listed } from './connection-list.ts';
 import { ClientGoneError, Failure, FAILURES, HttpError, ProtocolError, type FailureCode } from './errors.ts';
 import { decideFraming, peerWillClose, type Framing } from './framing.ts';
+import { HeadMemo } from './head-memo.ts';
 import { INCOMPLETE, ParsedHead, parseHead } from './parse.ts';
 import { Request, type BodyChannel } from './request.ts';
 import { Response, type ResponseChannel } from './response.ts';
@@ -146,6 +147,9 @@ export class Connection implements Listed<Connection> {
   get options(): ResolvedOptions {
     return this.#options;
   }
+
+  /** The last response head, reused by the next response made of the same parts. */
+  readonly headMemo = new HeadMemo();
 
   /** The current "Date: …\r\n" line (cached per second). */
   dateLine(): string {
@@ -875,6 +879,10 @@ class Exchange implements ExchangeProgress, BodyChannel, ResponseChannel {
 
   dateLine(): string {
     return this.#connection.dateLine();
+  }
+
+  get headMemo(): HeadMemo {
+    return this.#connection.headMemo;
   }
 
   write(data: string | Uint8Array, encoding?: BufferEncoding): boolean {

@@ -17,6 +17,22 @@ export function encodeStatusLine(status: number, reason?: string): string {
   return `HTTP/1.1 ${status} ${reason}\r\n`;
 }
 
+/**
+ * Builds a response head: the status line, the handler's fields (flat
+ * [lowerName, name, value, …]; Connection and Transfer-Encoding are the
+ * connection's to send and are skipped), then the Date, framing and
+ * connection lines and the empty line.
+ */
+export function encodeHead(status: number, reason: string | undefined, fields: readonly string[], dateLine: string, framing: string, connectionLines: string): string {
+  let head = encodeStatusLine(status, reason);
+  for (let i = 0; i < fields.length; i += 3) {
+    const lower = fields[i] as string;
+    if (lower === 'connection' || lower === 'transfer-encoding') continue;
+    head += `${fields[i + 1] as string}: ${fields[i + 2] as string}\r\n`;
+  }
+  return `${head}${dateLine}${framing}${connectionLines}\r\n`;
+}
+
 /** Whether a response with this status to this method may carry content (RFC 9110 §6.4.1, §9.3.2). */
 export function mayHaveBody(method: string, status: number): boolean {
   return method !== 'HEAD' && status >= 200 && status !== 204 && status !== 304;

@@ -11,7 +11,6 @@ import {
   contentLengthLine,
   encodeChunkHeader,
   encodeLastChunk,
-  encodeStatusLine,
   isValidStatus,
   mayHaveBody,
 } from './encode.ts';
@@ -21,6 +20,7 @@ import {
   InvalidResponseError,
   ResponseEndedError,
 } from './errors.ts';
+import type { HeadMemo } from './head-memo.ts';
 
 /** How a response reaches its connection. */
 export interface ResponseChannel {
@@ -34,6 +34,8 @@ export interface ResponseChannel {
   sendContinue(): void;
   /** The current "Date: …\r\n" line. */
   dateLine(): string;
+  /** The connection's last head, reused when a response repeats it. */
+  readonly headMemo: HeadMemo;
   /** Writes to the socket; false when its buffer is above the high-water mark. */
   write(data: string | Uint8Array, encoding?: BufferEncoding): boolean;
   cork(): void;
@@ -310,24 +312,19 @@ export class Response {
   // handler's "Connection: close" is honoured through commitHead.
   #encodeHead(framing: string, forceClose: boolean): string {
     const channel = this.#channel;
-    let head = encodeStatusLine(this.#status, this.#reason);
     let hasDate = false;
     let wantsClose = forceClose;
     const fields = this.#fields;
     for (let i = 0; i < fields.length; i += 3) {
       const lower = fields[i] as string;
-      const name = fields[i + 1] as string;
-      const value = fields[i + 2] as string;
       if (lower === 'connection') {
-        if (/(^|,)\s*close\s*(,|$)/i.test(value)) wantsClose = true;
-        continue;
+        if (/(^|,)\s*close\s*(,|$)/i.test(fields[i + 2] as string)) wantsClose = true;
+      } else if (lower === 'date') {
+        hasDate = true;
       }
-      if (lower === 'transfer-encoding') continue;
-      if (lower === 'date') hasDate = true;
-      head += `${name}: ${value}\r\n`;
     }
-    if (!hasDate) head += channel.dateLine();
-    return `${head}${framing}${channel.commitHead(wantsClose)}\r\n`;
+    const dateLine = hasDate ? '' : channel.dateLine();
+    return channel.headMemo.head(this.#status, this.#reason, fields, dateLine, framing, channel.commitHead(wantsClose));
   }
 }
 

@@ -25,6 +25,7 @@ const LAYERS: Readonly<Record<string, Layer>> = {
   'framing.ts': LAYER.Core,
   'decode.ts': LAYER.Core,
   'encode.ts': LAYER.Core,
+  'head-memo.ts': LAYER.Core,
   'state.ts': LAYER.Core,
   'errors.ts': LAYER.Core,
   'headers.ts': LAYER.Core,

@@ -188,6 +188,46 @@ describe('framing of responses', () => {
     expect(at).toBe(raw.length);
   });
 
+  it('a keep-alive connection reusing its last head never sends a stale or missing field', async () => {
+    // Each path answers with its own head; repeats reuse the connection's last head, changes must not.
+    const url = await start((req, res) => {
+      const path = req.path;
+      if (path === '/a') return void res.header('x-route', 'a').end('aa');
+      if (path === '/b') return void res.header('x-route', 'b').end('aa');
+      if (path === '/c') return void res.status(201).header('x-route', 'a').end('aa');
+      if (path === '/d') return void res.header('x-route', 'a').header('x-more', '1').end('aa');
+      if (path === '/e') return void res.header('x-route', 'a').end('aaa');
+      if (path === '/f') return void res.header('x-route', 'a').header('connection', 'close').end('aa');
+      res.end('aa');
+    });
+    const paths = ['/a', '/a', '/b', '/a', '/c', '/c', '/a', '/d', '/a', '/n', '/n', '/a', '/e', '/a', '/f'];
+    const wire = paths.map((path) => `GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`).join('');
+    const raw = await rawExchange(Number(new URL(url).port), wire);
+    const heads = raw.split(/\r\n\r\na+/).filter((head) => head !== '');
+    expect(heads).toHaveLength(paths.length);
+    const fieldsOf = (head: string): string[] =>
+      head
+        .split('\r\n')
+        .slice(1)
+        .filter((line) => !line.startsWith('Date: '));
+    const keepAlive = ['Keep-Alive: timeout=65']; // the default keepAliveTimeoutMs
+    const expected: Record<string, { status: string; fields: string[] }> = {
+      '/a': { status: 'HTTP/1.1 200 OK', fields: ['x-route: a', 'Content-Length: 2', ...keepAlive] },
+      '/b': { status: 'HTTP/1.1 200 OK', fields: ['x-route: b', 'Content-Length: 2', ...keepAlive] },
+      '/c': { status: 'HTTP/1.1 201 Created', fields: ['x-route: a', 'Content-Length: 2', ...keepAlive] },
+      '/d': { status: 'HTTP/1.1 200 OK', fields: ['x-route: a', 'x-more: 1', 'Content-Length: 2', ...keepAlive] },
+      '/e': { status: 'HTTP/1.1 200 OK', fields: ['x-route: a', 'Content-Length: 3', ...keepAlive] },
+      '/f': { status: 'HTTP/1.1 200 OK', fields: ['x-route: a', 'Content-Length: 2', 'Connection: close'] },
+      '/n': { status: 'HTTP/1.1 200 OK', fields: ['Content-Length: 2', ...keepAlive] },
+    };
+    paths.forEach((path, i) => {
+      const head = heads[i] as string;
+      expect(head.split('\r\n')[0], `status of response ${i} (${path})`).toBe(expected[path]?.status);
+      expect(fieldsOf(head), `fields of response ${i} (${path})`).toEqual(expected[path]?.fields);
+      expect(head.match(/\r\nDate: /g), `one Date in response ${i}`).toHaveLength(1);
+    });
+  });
+
   it('stream() to an HTTP/1.0 client is delimited by close', async () => {
     const url = await start((_req, res) => {
       const writer = res.stream();

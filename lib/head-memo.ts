@@ -1,0 +1,60 @@
+// The last response head a connection built, reused when the next one is
+// made of the same strings: a keep-alive client asking the same route again
+// gets a head that is one flat string instead of a fresh join of every field
+// (about ten string pieces that the batched write must then flatten again).
+
+import { encodeHead } from './encode.ts';
+
+/** One connection's last head and the parts it was built from. */
+export class HeadMemo {
+  #status = 0;
+  #reason: string | undefined;
+  #fields: readonly string[] = [];
+  #dateLine = '';
+  #framing = '';
+  #connectionLines = '';
+  #head = '';
+  #flat = false;
+
+  /**
+   * Returns the head for these parts (see encodeHead): the previous head
+   * when every part is the same, else a new one, remembered. `fields` must
+   * not change afterwards (a response's fields are fixed once its head is out).
+   */
+  head(status: number, reason: string | undefined, fields: readonly string[], dateLine: string, framing: string, connectionLines: string): string {
+    if (
+      status === this.#status &&
+      reason === this.#reason &&
+      dateLine === this.#dateLine &&
+      framing === this.#framing &&
+      connectionLines === this.#connectionLines &&
+      sameFields(fields, this.#fields)
+    ) {
+      if (!this.#flat) {
+        // Reading a character flattens a joined string in place: every later
+        // use (and the batched write's flattening) copies one piece, not ten.
+        // Done on the first reuse only, so a head used once costs no extra copy.
+        this.#head.charCodeAt(0);
+        this.#flat = true;
+      }
+      return this.#head;
+    }
+    const head = encodeHead(status, reason, fields, dateLine, framing, connectionLines);
+    this.#status = status;
+    this.#reason = reason;
+    this.#fields = fields;
+    this.#dateLine = dateLine;
+    this.#framing = framing;
+    this.#connectionLines = connectionLines;
+    this.#head = head;
+    this.#flat = false;
+    return head;
+  }
+}
+
+function sameFields(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
