@@ -839,7 +839,7 @@ class Exchange implements ExchangeProgress, BodyChannel, ResponseChannel {
     this.peerWillClose = peerWillClose(head);
     this.method = head.method;
     this.versionMinor = head.versionMinor;
-    this.request = new Request(buf, base, head, contentLength, decoder !== null, options.highWaterMark, options.maxBodyBytes, this);
+    this.request = new Request(buf, base, head, contentLength, decoder !== null, this);
     this.response = new Response(this, options.highWaterMark);
     this.sink =
       decoder === null
@@ -860,6 +860,14 @@ class Exchange implements ExchangeProgress, BodyChannel, ResponseChannel {
 
   get remotePort(): number | undefined {
     return this.#connection.socket.remotePort;
+  }
+
+  get highWaterMark(): number {
+    return this.#connection.options.highWaterMark;
+  }
+
+  get maxBodyBytes(): number {
+    return this.#connection.options.maxBodyBytes;
   }
 
   onBodyAbandoned(): void {

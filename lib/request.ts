@@ -1,25 +1,15 @@
 // The handler's request: method, target and version decoded once, headers as
-// lazy views into the socket's buffer, and the body as a Readable created on
-// first access that honours highWaterMark (the connection pauses the socket
-// when it is full).
+// lazy views into the socket's buffer, and the body (request-body.ts) as a
+// Readable created on first access that honours highWaterMark (the
+// connection pauses the socket when it is full).
 
-import { Readable } from 'node:stream';
-import { BodyTooLargeError, ClientGoneError } from './errors.ts';
-import { HeaderView, TrailerList } from './headers.ts';
+import type { Readable } from 'node:stream';
+import { ClientGoneError } from './errors.ts';
+import { HeaderView, type TrailerList } from './headers.ts';
 import { FIELD_STRIDE, TargetForm, type ParsedHead } from './parse.ts';
+import { RequestBody, type BodyChannel } from './request-body.ts';
 
-/** How a request tells its connection about the body's consumer. */
-export interface BodyChannel {
-  /** The consumer wants more bytes: send 100 Continue if owed, resume the socket. */
-  onBodyDemand(): void;
-  /** The consumer gave up on the body: what remains is unread, so the connection cannot be reused. */
-  onBodyAbandoned(): void;
-  /** The peer's IP address and port, as the socket reports them. */
-  readonly remoteAddress: string | undefined;
-  readonly remotePort: number | undefined;
-}
-
-const EMPTY = Buffer.alloc(0);
+export type { BodyChannel } from './request-body.ts';
 
 function copyOffsets(from: Uint32Array, length: number): number[] {
   const copy = new Array<number>(length);
@@ -44,20 +34,10 @@ export class Request {
   // Index of the Host field (the parser found it while scanning), or -1.
   #hostField: number;
   #target: string | undefined;
-  #contentLength: number;
   #hasBody: boolean;
-  #highWaterMark: number;
-  #maxBodyBytes: number;
   #channel: BodyChannel;
-  // Body pieces that arrived before anyone asked for the stream.
-  #pending: Buffer[] | null = null;
-  #pendingBytes = 0;
-  #stream: Readable | null = null;
-  #bodyEnded: boolean;
-  #bodyError: Error | null = null;
-  #discarding = false;
-  #consumed = false;
-  #trailers: TrailerList | undefined;
+  // The content: made up front for a request that has some, on first use otherwise.
+  #body: RequestBody | null;
   #abort: AbortController | null = null;
   #abortReason: Error | null = null;
 
@@ -66,7 +46,7 @@ export class Request {
    * announced length, -1 when chunked or none. Positional on purpose: one
    * request per exchange, and an init object would be one more allocation.
    */
-  constructor(buf: Buffer, base: number, head: ParsedHead, contentLength: number, hasBody: boolean, highWaterMark: number, maxBodyBytes: number, channel: BodyChannel) {
+  constructor(buf: Buffer, base: number, head: ParsedHead, contentLength: number, hasBody: boolean, channel: BodyChannel) {
     this.method = head.method;
     this.version = head.versionMinor === 1 ? '1.1' : '1.0';
     this.#buf = buf;
@@ -80,12 +60,9 @@ export class Request {
     this.#fields = copyOffsets(head.fields, head.fieldCount * FIELD_STRIDE);
     this.#fieldCount = head.fieldCount;
     this.#base = base;
-    this.#contentLength = contentLength;
     this.#hasBody = hasBody;
-    this.#bodyEnded = !hasBody;
-    this.#highWaterMark = highWaterMark;
-    this.#maxBodyBytes = maxBodyBytes;
     this.#channel = channel;
+    this.#body = hasBody ? new RequestBody(channel, contentLength, false) : null;
   }
 
   /** Whether the request has content (a Content-Length above 0, or chunked). */
@@ -146,7 +123,7 @@ export class Request {
 
   /** The request body as a Readable with the server's highWaterMark; created on first access. */
   get body(): Readable {
-    return this.#stream ?? this.#createStream(this.#highWaterMark);
+    return this.#content().stream();
   }
 
   /**
@@ -155,16 +132,14 @@ export class Request {
    * the same stream.
    */
   bodyStream(options: { readonly highWaterMark?: number } = {}): Readable {
-    if (this.#stream !== null) return this.#stream;
-    const highWaterMark = options.highWaterMark ?? this.#highWaterMark;
-    if (!Number.isInteger(highWaterMark) || highWaterMark < 1) throw new RangeError('highWaterMark must be a positive integer');
-    this.#highWaterMark = highWaterMark;
-    return this.#createStream(highWaterMark);
+    const highWaterMark = options.highWaterMark;
+    if (highWaterMark !== undefined && (!Number.isInteger(highWaterMark) || highWaterMark < 1)) throw new RangeError('highWaterMark must be a positive integer');
+    return this.#content().stream(highWaterMark);
   }
 
   /** Trailer fields of a chunked body, once it has ended; undefined before (or when there were none). */
   get trailers(): TrailerList | undefined {
-    return this.#trailers;
+    return this.#body?.trailers;
   }
 
   /** Aborts when the client goes away before the response is complete. */
@@ -181,36 +156,8 @@ export class Request {
    * (status 413; the connection then closes) when the body is — or announces
    * itself as — larger.
    */
-  async bytes(): Promise<Buffer> {
-    const limit = this.#maxBodyBytes;
-    if (this.#contentLength > limit) {
-      this.#channel.onBodyAbandoned();
-      throw new BodyTooLargeError(limit);
-    }
-    if (!this.#hasBody) return EMPTY;
-    if (this.#stream === null && this.#bodyEnded && this.#bodyError === null && !this.#consumed) {
-      // The whole body is already here: no stream needed.
-      this.#consumed = true;
-      const pending = this.#pending ?? [];
-      this.#pending = null;
-      if (this.#pendingBytes > limit) {
-        this.#channel.onBodyAbandoned();
-        throw new BodyTooLargeError(limit);
-      }
-      return pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending, this.#pendingBytes);
-    }
-    const parts: Buffer[] = [];
-    let total = 0;
-    for await (const chunk of this.body) {
-      const piece = chunk as Buffer;
-      total += piece.length;
-      if (total > limit) {
-        this.#channel.onBodyAbandoned();
-        throw new BodyTooLargeError(limit);
-      }
-      parts.push(piece);
-    }
-    return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, total);
+  bytes(): Promise<Buffer> {
+    return this.#content().bytes();
   }
 
   /** Reads the whole body as UTF-8 text (see bytes() for limits). */
@@ -225,67 +172,34 @@ export class Request {
 
   /** The connection passes a decoded body view; returns false when the consumer is full (pause the socket). */
   pushBody(view: Buffer): boolean {
-    if (this.#discarding) return true;
-    const stream = this.#stream;
-    if (stream !== null) return stream.push(view);
-    (this.#pending ??= []).push(view);
-    this.#pendingBytes += view.length;
-    return this.#pendingBytes < this.#highWaterMark;
+    return this.#body === null || this.#body.push(view);
   }
 
   /** The connection signals the end of the body, with any trailers. */
   endBody(trailers: ReadonlyArray<[string, string]> | null): void {
-    if (trailers !== null && trailers.length > 0) this.#trailers = new TrailerList(trailers);
-    this.#bodyEnded = true;
-    if (this.#stream !== null && !this.#discarding) this.#stream.push(null);
+    this.#body?.end(trailers);
   }
 
   /** Whether a consumer has taken or started reading the body. */
   get isBodyConsumed(): boolean {
-    // A handler that took the stream (e.g. to pipe it into its response) is
-    // reading it, even if the first read() has not happened yet.
-    return this.#consumed || this.#stream !== null;
+    return this.#body !== null && this.#body.isConsumed;
   }
 
   /** The connection drops whatever body remains: the handler is done without reading it. */
   discardBody(): void {
-    this.#discarding = true;
-    this.#pending = null;
-    this.#pendingBytes = 0;
+    this.#body?.discard();
   }
 
   /** The client went away: abort the signal and fail the body stream. */
   abort(error: Error = new ClientGoneError()): void {
     if (this.#abortReason !== null) return;
     this.#abortReason = error;
-    if (!this.#bodyEnded) {
-      this.#bodyError = error;
-      if (this.#stream !== null) this.#stream.destroy(error);
-    }
+    this.#body?.fail(error);
     if (this.#abort !== null) this.#abort.abort(error);
   }
 
-  #createStream(highWaterMark: number): Readable {
-    const stream = new Readable({
-      highWaterMark,
-      read: () => {
-        this.#consumed = true;
-        this.#channel.onBodyDemand();
-      },
-    });
-    this.#stream = stream;
-    if (this.#pending !== null) for (const piece of this.#pending) stream.push(piece);
-    this.#pending = null;
-    this.#pendingBytes = 0;
-    if (this.#bodyError !== null) stream.destroy(this.#bodyError);
-    else if (this.#bodyEnded) stream.push(null);
-    // A consumer that destroys the stream early leaves the rest of the body unread.
-    stream.once('close', () => {
-      if (!this.#bodyEnded) {
-        this.#discarding = true;
-        this.#channel.onBodyAbandoned();
-      }
-    });
-    return stream;
+  // A bodiless request makes its (already ended) body only when asked.
+  #content(): RequestBody {
+    return (this.#body ??= new RequestBody(this.#channel, -1, true));
   }
 }

@@ -31,6 +31,7 @@ const LAYERS: Readonly<Record<string, Layer>> = {
   'headers.ts': LAYER.Core,
   'fetch-url.ts': LAYER.Core,
   'request.ts': LAYER.Shell,
+  'request-body.ts': LAYER.Shell,
   'fetch-request.ts': LAYER.Shell,
   'fetch.ts': LAYER.Shell,
   'fetch-response.ts': LAYER.Shell,
