@@ -6,11 +6,12 @@
 import { Writable } from 'node:stream';
 import {
   CHUNK_END,
-  checkFieldName,
   checkFieldValue,
+  checkedFieldValue,
   contentLengthLine,
   encodeChunkHeader,
   encodeLastChunk,
+  fieldNameKey,
   isValidStatus,
   mayHaveBody,
 } from './encode.ts';
@@ -126,8 +127,7 @@ export class Response {
   /** Sets a header, replacing any earlier value of the same name (any case). */
   header(name: string, value: HeaderValue): this {
     this.#assertOpen('set a header');
-    checkFieldName(name);
-    const lower = name.toLowerCase();
+    const lower = fieldNameKey(name);
     this.#remove(lower);
     this.#add(lower, name, value);
     return this;
@@ -136,8 +136,7 @@ export class Response {
   /** Adds a header line, keeping earlier ones of the same name (Set-Cookie). */
   appendHeader(name: string, value: HeaderValue): this {
     this.#assertOpen('append a header');
-    checkFieldName(name);
-    this.#add(name.toLowerCase(), name, value);
+    this.#add(fieldNameKey(name), name, value);
     return this;
   }
 
@@ -277,14 +276,14 @@ export class Response {
   #add(lower: string, name: string, value: HeaderValue): void {
     if (typeof value === 'number') value = String(value);
     if (typeof value === 'string') {
-      if (!checkFieldValue(name, value)) this.#asciiHead = false;
+      if (!checkedFieldValue(name, value)) this.#asciiHead = false;
       this.#push(lower, name, value);
       return;
     }
     if (!Array.isArray(value)) throw new InvalidResponseError('ERR_INVALID_ARG_TYPE', `header ${JSON.stringify(name)} needs a string, number or string[]`);
     for (const item of value as readonly string[]) {
       if (typeof item !== 'string') throw new InvalidResponseError('ERR_INVALID_ARG_TYPE', `header ${JSON.stringify(name)} needs strings`);
-      if (!checkFieldValue(name, item)) this.#asciiHead = false;
+      if (!checkedFieldValue(name, item)) this.#asciiHead = false;
       this.#push(lower, name, item);
     }
   }

@@ -9,11 +9,13 @@ import {
   CHUNK_END,
   checkFieldName,
   checkFieldValue,
+  checkedFieldValue,
   DateCache,
   encodeChunkHeader,
   encodeErrorResponse,
   encodeLastChunk,
   encodeStatusLine,
+  fieldNameKey,
   isValidStatus,
   LAST_CHUNK,
   mayHaveBody,
@@ -272,6 +274,45 @@ describe('checkFieldName / checkFieldValue (RFC 9110 §5.1, §5.5)', () => {
     }
     expect(thrown, `checkFieldValue(${show(value)}): want InvalidResponseError`).toBeInstanceOf(InvalidResponseError);
     expect((thrown as InvalidResponseError).code).toBe('ERR_INVALID_CHAR');
+  });
+});
+
+describe('fieldNameKey / checkedFieldValue: the checks, remembered', () => {
+  const codeOf = (check: () => unknown): string | undefined => {
+    try {
+      check();
+    } catch (error) {
+      return error instanceof InvalidResponseError ? error.code : 'not an InvalidResponseError';
+    }
+    return undefined;
+  };
+  const names = ['Content-Type', 'content-type', 'X-Id', '', 'a b', 'X\r\nInjected', 'caf\u00e9', '\u0141'];
+  const values = ['text/plain', '', 'caf\u00e9', 'a\r\nSet-Cookie: x=1', '\x7f', 'a\u010d\u010aInjected: 1', 'x'.repeat(200), `${'x'.repeat(200)}\n`];
+
+  it('give the same verdicts as the checks, on first use and when asked again', () => {
+    for (let round = 0; round < 3; round++) {
+      for (const name of names) {
+        const expected = codeOf(() => checkFieldName(name));
+        expect(codeOf(() => fieldNameKey(name)), `fieldNameKey(${show(name)}) round ${round}`).toBe(expected);
+        if (expected === undefined) expect(fieldNameKey(name)).toBe(name.toLowerCase());
+      }
+      for (const value of values) {
+        const expected = codeOf(() => checkFieldValue('x', value));
+        expect(codeOf(() => checkedFieldValue('x', value)), `checkedFieldValue(${show(value)}) round ${round}`).toBe(expected);
+        if (expected === undefined) expect(checkedFieldValue('x', value)).toBe(checkFieldValue('x', value));
+      }
+    }
+  });
+
+  it('stay right after many more distinct strings than they keep', () => {
+    for (let i = 0; i < 2_000; i++) {
+      expect(fieldNameKey(`X-Name-${i}`)).toBe(`x-name-${i}`);
+      expect(checkedFieldValue('x', `v\u00e9${i}`)).toBe(false);
+      expect(checkedFieldValue('x', `v${i}`)).toBe(true);
+    }
+    expect(codeOf(() => checkedFieldValue('x', 'late\r\nInjected: 1'))).toBe('ERR_INVALID_CHAR');
+    expect(codeOf(() => fieldNameKey('late name'))).toBe('ERR_INVALID_HTTP_TOKEN');
+    expect(checkedFieldValue('x', 'v\u00e90')).toBe(false);
   });
 });
 
