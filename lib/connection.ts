@@ -310,6 +310,7 @@ export class Connection implements Listed<Connection> {
       if (this.#peerEnded) this.#onPeerEndedAndInputDone();
     } finally {
       this.#processing = false;
+      this.#metrics.writingBatch();
       this.#flushText();
       if (this.#corked) {
         this.#corked = false;
@@ -556,7 +557,8 @@ export class Connection implements Listed<Connection> {
   finishResponse(exchange: Exchange): void {
     exchange.responseDone = true;
     this.#settleWriteAhead();
-    this.#metrics.requestFinished(exchange.response.statusCode);
+    if (this.#processing) this.#metrics.requestFinishedInBatch(exchange.response.statusCode);
+    else this.#metrics.requestFinished(exchange.response.statusCode);
     if (this.#state.kind === 'Closed') return;
     if (!exchange.keepAlive && exchange.decoder !== null) {
       // Nothing more will be read on this connection: the rest of the body

@@ -71,6 +71,34 @@ describe('built-in metrics', () => {
     client.destroy();
   });
 
+  it('gives responses answered in one batch of pipelined input the time their shared write is made, and counts every one, sync or async', async () => {
+    const busyMs = 30;
+    const { server } = await pool.start({}, async (req, res) => {
+      if (req.path === '/busy') {
+        const until = performance.now() + busyMs;
+        while (performance.now() < until) {
+          // a handler that holds the thread: the batch's write waits for it
+        }
+      }
+      if (req.path === '/async') await new Promise((resolve) => setTimeout(resolve, 5));
+      res.end('ok');
+    });
+    const client = new RawClient(server.port);
+    const paths = ['/busy', '/fast', '/fast', '/async', '/fast'];
+    await client.write(paths.map((path) => `GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`).join(''));
+    expect((await client.responses(paths.length)).map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+    // Counted while the connection stays open: a batch's durations do not wait for its close.
+    expect(await eventually(() => value(server, 'rawhttp_request_duration_seconds', { status: '2xx' }) === paths.length)).toBe(true);
+    expect(value(server, 'rawhttp_connections_open')).toBe(1);
+    const [series] = (server.metrics.snapshot()['rawhttp_request_duration_seconds']?.series ?? []).filter((one) => one.labels.status === '2xx');
+    if (series === undefined || !('le' in series)) throw new Error('no 2xx duration series');
+    // The three answered with /busy arrived together and left in one write, at least busyMs later.
+    const under = (seconds: number): number => series.counts[series.le.findIndex((bound) => bound >= seconds)] ?? 0;
+    expect(under(0.025), 'responses counted under 25 ms').toBeLessThanOrEqual(paths.length - 3);
+    expect(series.sum).toBeGreaterThanOrEqual((3 * busyMs) / 1000);
+    client.destroy();
+  });
+
   it('holds a request in the in-flight gauge until its response completes', async () => {
     let release: () => void = () => {};
     const released = new Promise<void>((resolve) => (release = resolve));
