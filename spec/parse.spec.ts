@@ -670,6 +670,15 @@ describe('Host (RFC 9112 §3.2)', () => {
     { rule: 'RFC 9112 §3.2: invalid Host is refused in HTTP/1.0 too', input: head('GET / HTTP/1.0', 'Host: a/b'), want: Failure.BadHost },
   ];
   it.each(rejects)('$rule', runReject);
+
+  // The parser remembers the last valid Host: a bad one right after a valid
+  // one of the same length, differing in the bad bytes only, is still checked.
+  it.each(rejects.filter((c) => c.want === Failure.BadHost && /Host: \S/.test(c.input)))('$rule, right after a valid Host of its length', (c) => {
+    const value = (/Host: (.*)\r\n/.exec(c.input)?.[1] ?? '').trim();
+    const valid = value.replace(/[^a-z0-9.]/gi, 'a');
+    runAccept({ name: `valid ${show(valid)}`, input: head('GET / HTTP/1.1', `Host: ${valid}`), want: { hostCount: 1 } });
+    runReject(c);
+  });
 });
 
 // ---------------------------------------------------------------------------
