@@ -10,7 +10,7 @@ import { encodeErrorResponse, type DateCache } from './encode.ts';
 import type { Listed } from './connection-list.ts';
 import { ClientGoneError, Failure, FAILURES, HttpError, ProtocolError, type FailureCode } from './errors.ts';
 import { decideFraming, peerWillClose, type Framing } from './framing.ts';
-import { HeadMemo } from './head-memo.ts';
+import type { HeadMemo } from './head-memo.ts';
 import { INCOMPLETE, ParsedHead, parseHead } from './parse.ts';
 import { Request, type BodyChannel } from './request.ts';
 import { Response, type ResponseChannel } from './response.ts';
@@ -38,6 +38,8 @@ export interface ServerContext {
   readonly onConnect: UpgradeHandler | undefined;
   /** Date lines; connections keep monotonic time (deadlines survive wall-clock steps) and ask it with lineAt(). */
   readonly dateCache: DateCache;
+  /** The last response head any connection built, reused by the next response made of the same parts. */
+  readonly headMemo: HeadMemo;
   /** Built-in metrics: each connection reports its transitions to the tracker it gets here. */
   readonly recorder: MetricsRecorder;
   /** The server is shutting down: finish in-flight requests, then close. */
@@ -148,8 +150,10 @@ export class Connection implements Listed<Connection> {
     return this.#options;
   }
 
-  /** The last response head, reused by the next response made of the same parts. */
-  readonly headMemo = new HeadMemo();
+  /** The server's last response head (see HeadMemo). */
+  get headMemo(): HeadMemo {
+    return this.#ctx.headMemo;
+  }
 
   /** The current "Date: …\r\n" line (cached per second). */
   dateLine(): string {

@@ -1,11 +1,13 @@
-// The last response head a connection built, reused when the next one is
-// made of the same strings: a keep-alive client asking the same route again
-// gets a head that is one flat string instead of a fresh join of every field
-// (about ten string pieces that the batched write must then flatten again).
+// The last response head a server built, reused when the next one is made
+// of the same strings: clients asking the same route get a head that is one
+// flat string instead of a fresh join of every field (about ten string
+// pieces that the batched write must then flatten again). One per server,
+// not per connection: with hundreds of connections a per-connection memo
+// was one more cold object per response (0.975x at 500 connections).
 
 import { encodeHead } from './encode.ts';
 
-/** One connection's last head and the parts it was built from. */
+/** A server's last head and the parts it was built from. */
 export class HeadMemo {
   #status = 0;
   #reason: string | undefined;

@@ -358,15 +358,21 @@ export class Histogram {
 
   /** Records an observation already in integer units (value × scale): the request path's form, no float rounding. */
   observeScaled(units: number): void {
+    this.observeScaledMany(units, 1);
+  }
+
+  /** Records `count` observations of the same `units` at once (responses that ended together): two additions, not 2 × count. */
+  observeScaledMany(units: number, count: number): void {
     if (!Number.isSafeInteger(units)) throw new RangeError(`Histogram: observation must be a finite integer of 1/scale units, got ${String(units)}`);
+    if (!Number.isSafeInteger(count) || count < 1 || !Number.isSafeInteger(units * count)) throw new RangeError(`Histogram: count must be a positive integer, got ${String(count)}`);
     const bounds = this.#bounds;
     const n = bounds.length;
     let bucket = 0;
     // Buckets are few (about 16): a linear scan beats a binary search's branches.
     while (bucket < n && units > (bounds[bucket] as number)) bucket++;
     const cells = this.#cells;
-    cells.add(this.#at + bucket * 2, 1);
-    cells.add(this.#at + (n + 1) * 2, units);
+    cells.add(this.#at + bucket * 2, count);
+    cells.add(this.#at + (n + 1) * 2, units * count);
   }
 
   /** Observations so far, over every thread. */

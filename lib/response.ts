@@ -35,7 +35,7 @@ export interface ResponseChannel {
   sendContinue(): void;
   /** The current "Date: …\r\n" line. */
   dateLine(): string;
-  /** The connection's last head, reused when a response repeats it. */
+  /** The server's last head, reused when a response repeats it. */
   readonly headMemo: HeadMemo;
   /** Writes to the socket; false when its buffer is above the high-water mark. */
   write(data: string | Uint8Array, encoding?: BufferEncoding): boolean;

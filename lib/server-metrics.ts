@@ -167,8 +167,12 @@ export class ConnectionMetrics implements Disposable {
   // A request is in flight; its start time (performance.now()).
   #busy = false;
   #startedAt = 0;
-  // Responses waiting for their batch's write: [startedAt, status index, …].
-  #inBatch: number[] | null = null;
+  // Responses finished in the current batch of input, waiting for its write:
+  // those of one chunk share a start time and mostly a status class, so they
+  // are kept as one group (count, start, status) and recorded together.
+  #batchCount = 0;
+  #batchStartedAt = 0;
+  #batchStatus = 0;
   #open = true;
 
   constructor(metrics: ServerMetrics, socket: Socket) {
@@ -199,7 +203,7 @@ export class ConnectionMetrics implements Disposable {
   requestFinished(status: number): void {
     if (!this.#busy) return;
     this.#busy = false;
-    this.#observe(statusIndex(status), this.#startedAt, performance.now());
+    this.#observe(statusIndex(status), this.#startedAt, performance.now(), 1);
   }
 
   /**
@@ -210,20 +214,25 @@ export class ConnectionMetrics implements Disposable {
   requestFinishedInBatch(status: number): void {
     if (!this.#busy) return;
     this.#busy = false;
-    (this.#inBatch ??= []).push(this.#startedAt, statusIndex(status));
+    const index = statusIndex(status);
+    // A response of another group (status class, or a request from an earlier
+    // chunk) ends the group before it a little early, at its own clock read.
+    if (this.#batchCount > 0 && (index !== this.#batchStatus || this.#startedAt !== this.#batchStartedAt)) this.writingBatch();
+    this.#batchStatus = index;
+    this.#batchStartedAt = this.#startedAt;
+    this.#batchCount++;
   }
 
   /** The batch's responses are handed to the socket now: their durations end. */
   writingBatch(): void {
-    const batch = this.#inBatch;
-    if (batch === null || batch.length === 0) return;
-    const now = performance.now();
-    for (let i = 0; i < batch.length; i += 2) this.#observe(batch[i + 1] as number, batch[i] as number, now);
-    batch.length = 0;
+    const count = this.#batchCount;
+    if (count === 0) return;
+    this.#batchCount = 0;
+    this.#observe(this.#batchStatus, this.#batchStartedAt, performance.now(), count);
   }
 
-  #observe(status: number, startedAt: number, now: number): void {
-    (this.#m.durations[status] as Histogram).observeScaled(Math.round((now - startedAt) * 1000));
+  #observe(status: number, startedAt: number, now: number, count: number): void {
+    (this.#m.durations[status] as Histogram).observeScaledMany(Math.round((now - startedAt) * 1000), count);
     // Reading the socket's byte counts costs more than the rest of this
     // method (bytesWritten walks the write queue): at most once a second
     // per connection keeps live byte rates while sparing the request path.

@@ -8,6 +8,7 @@ import { Connection, type Handler, type ServerContext, type UpgradeHandler } fro
 import { ConnectionList } from './connection-list.ts';
 import { DateCache } from './encode.ts';
 import { fetchHandler } from './fetch.ts';
+import { HeadMemo } from './head-memo.ts';
 import type { Metrics } from './metrics.ts';
 import { ReusePortUnsupportedError, supportsReusePort } from './reuseport.ts';
 import { routeMetrics, setupMetrics, type MetricsRecorder, type ServerMetricsOptions } from './server-metrics.ts';
@@ -64,6 +65,7 @@ export class Server implements ServerContext {
   readonly onUpgrade: UpgradeHandler | undefined;
   readonly onConnect: UpgradeHandler | undefined;
   readonly dateCache = new DateCache();
+  readonly headMemo = new HeadMemo();
   /** The write-ahead budget (maxWriteAheadBytes): `available` is what response writers may still take beyond highWaterMark. */
   readonly writeBudget: WriteAheadBudget;
   /** The metrics registry: built-in rawhttp_ metrics (unless `metrics: false`) and your own; prometheus(), snapshot(). */

@@ -414,6 +414,22 @@ describe('Histogram', () => {
     ]);
   });
 
+  it('observeScaledMany(units, n) records what n observeScaled(units) would, and refuses a count that is not a positive integer', () => {
+    const metrics = new Metrics();
+    const one = metrics.histogram('one_bytes', 'One at a time.', { buckets: [10, 100], scale: 1 });
+    const many = metrics.histogram('many_bytes', 'In groups.', { buckets: [10, 100], scale: 1 });
+    for (const [value, times] of [[0, 3], [10, 1], [11, 4], [100, 2], [5000, 5]] as const) {
+      for (let i = 0; i < times; i++) one.observeScaled(value);
+      many.observeScaledMany(value, times);
+    }
+    const snapshot = metrics.snapshot();
+    expect(snapshot['many_bytes']?.series[0]).toEqual({ ...snapshot['one_bytes']?.series[0] });
+    expect(many.count).toBe(15);
+    for (const count of [0, -1, 1.5, Number.NaN]) expect(() => many.observeScaledMany(1, count), `count ${count}`).toThrow(RangeError);
+    expect(() => many.observeScaledMany(2 ** 52, 4), 'a sum beyond 2^53').toThrow(RangeError);
+    expect(many.count).toBe(15);
+  });
+
   it('matches a reference count for random values across labelled children', () => {
     const metrics = new Metrics();
     const bounds = [5, 50, 500];
