@@ -75,9 +75,11 @@ export function checkFieldValue(name: string, value: string): boolean {
 // each string checked once is remembered (name → its lower case; value →
 // whether it is ASCII). A lookup costs 15-25 ns, the checks 80-110 ns per
 // field on this machine. Bounded: when full, a cache starts over, so values
-// that never repeat (ids, lengths) cost a check and an insert, never memory.
+// that never repeat (ids, lengths) cost a check and an insert, and the memory
+// stays bounded.
 const CHECKED_CACHE_SIZE = 256;
-const CHECKED_VALUE_MAX_LENGTH = 128;
+// Longer strings are checked every time: the caches never hold more than 2 × 256 × 128 characters.
+const CHECKED_MAX_LENGTH = 128;
 const checkedNames = new Map<string, string>();
 const checkedValues = new Map<string, boolean>();
 
@@ -87,8 +89,10 @@ export function fieldNameKey(name: string): string {
   if (known !== undefined) return known;
   checkFieldName(name);
   const lower = name.toLowerCase();
-  if (checkedNames.size >= CHECKED_CACHE_SIZE) checkedNames.clear();
-  checkedNames.set(name, lower);
+  if (name.length <= CHECKED_MAX_LENGTH) {
+    if (checkedNames.size >= CHECKED_CACHE_SIZE) checkedNames.clear();
+    checkedNames.set(name, lower);
+  }
   return lower;
 }
 
@@ -97,7 +101,7 @@ export function checkedFieldValue(name: string, value: string): boolean {
   const known = checkedValues.get(value);
   if (known !== undefined) return known;
   const ascii = checkFieldValue(name, value);
-  if (value.length <= CHECKED_VALUE_MAX_LENGTH) {
+  if (value.length <= CHECKED_MAX_LENGTH) {
     if (checkedValues.size >= CHECKED_CACHE_SIZE) checkedValues.clear();
     checkedValues.set(value, ascii);
   }

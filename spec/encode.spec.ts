@@ -286,7 +286,7 @@ describe('fieldNameKey / checkedFieldValue: the checks, remembered', () => {
     }
     return undefined;
   };
-  const names = ['Content-Type', 'content-type', 'X-Id', '', 'a b', 'X\r\nInjected', 'caf\u00e9', '\u0141'];
+  const names = ['Content-Type', 'content-type', 'X-Id', '', 'a b', 'X\r\nInjected', 'caf\u00e9', '\u0141', 'X'.repeat(200), `${'X'.repeat(200)} `];
   const values = ['text/plain', '', 'caf\u00e9', 'a\r\nSet-Cookie: x=1', '\x7f', 'a\u010d\u010aInjected: 1', 'x'.repeat(200), `${'x'.repeat(200)}\n`];
 
   it('give the same verdicts as the checks, on first use and when asked again', () => {
