@@ -837,7 +837,6 @@ class Exchange implements ExchangeProgress, BodyChannel, ResponseChannel {
 
   // Positional: one exchange per request, and an init object would be one more allocation.
   constructor(connection: Connection, buf: Buffer, base: number, head: ParsedHead, decoder: BodyDecoder | null, contentLength: number, keepAlive: boolean, expectContinue: boolean) {
-    const options = connection.options;
     this.#connection = connection;
     this.decoder = decoder;
     this.keepAlive = keepAlive;
@@ -846,7 +845,7 @@ class Exchange implements ExchangeProgress, BodyChannel, ResponseChannel {
     this.method = head.method;
     this.versionMinor = head.versionMinor;
     this.request = new Request(buf, base, head, contentLength, decoder !== null, this);
-    this.response = new Response(this, options.highWaterMark);
+    this.response = new Response(this);
     this.sink =
       decoder === null
         ? ignoreContent

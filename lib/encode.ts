@@ -89,10 +89,7 @@ export function fieldNameKey(name: string): string {
   if (known !== undefined) return known;
   checkFieldName(name);
   const lower = name.toLowerCase();
-  if (name.length <= CHECKED_MAX_LENGTH) {
-    if (checkedNames.size >= CHECKED_CACHE_SIZE) checkedNames.clear();
-    checkedNames.set(name, lower);
-  }
+  remember(checkedNames, name, lower);
   return lower;
 }
 
@@ -101,11 +98,14 @@ export function checkedFieldValue(name: string, value: string): boolean {
   const known = checkedValues.get(value);
   if (known !== undefined) return known;
   const ascii = checkFieldValue(name, value);
-  if (value.length <= CHECKED_MAX_LENGTH) {
-    if (checkedValues.size >= CHECKED_CACHE_SIZE) checkedValues.clear();
-    checkedValues.set(value, ascii);
-  }
+  remember(checkedValues, value, ascii);
   return ascii;
+}
+
+function remember<V>(cache: Map<string, V>, checked: string, verdict: V): void {
+  if (checked.length > CHECKED_MAX_LENGTH) return;
+  if (cache.size >= CHECKED_CACHE_SIZE) cache.clear();
+  cache.set(checked, verdict);
 }
 
 /** Returns "HTTP-date" (RFC 9110 §5.6.7) for `ms`, rebuilt at most once a second. */

@@ -43,6 +43,8 @@ export interface ResponseChannel {
   uncork(): void;
   /** Calls back once the socket has drained (at once if it has nothing buffered). */
   waitForDrain(callback: () => void): void;
+  /** The server's highWaterMark: a body writer's stream buffer. */
+  readonly highWaterMark: number;
   /** Bytes a body writer may hold before write() returns false: highWaterMark, more while the peer keeps up. */
   readonly writeAllowance: number;
   /** A body write was handed to the socket (uncorked): lets the allowance follow how the kernel took it. */
@@ -85,7 +87,6 @@ type Phase = (typeof Phase)[keyof typeof Phase];
  */
 export class Response {
   #channel: ResponseChannel;
-  #highWaterMark: number;
   #status = 200;
   #reason: string | undefined;
   // Flat [lowerName, name, value, …] in insertion order; names as given.
@@ -97,9 +98,8 @@ export class Response {
   #phase: Phase = Phase.Open;
   #writer: BodyWriter | null = null;
 
-  constructor(channel: ResponseChannel, highWaterMark: number) {
+  constructor(channel: ResponseChannel) {
     this.#channel = channel;
-    this.#highWaterMark = highWaterMark;
   }
 
   /** Whether the head has been sent (end() or stream() was called). */
@@ -249,7 +249,7 @@ export class Response {
       wantsClose = true;
     }
     channel.write(this.#encodeHead(framing, wantsClose), 'latin1');
-    this.#writer = new BodyWriter(channel, mode, declared, this.#highWaterMark);
+    this.#writer = new BodyWriter(channel, mode, declared, channel.highWaterMark);
     return this.#writer;
   }
 

@@ -217,7 +217,7 @@ export class ConnectionMetrics implements Disposable {
     const index = statusIndex(status);
     // A response of another group (status class, or a request from an earlier
     // chunk) ends the group before it a little early, at its own clock read.
-    if (this.#batchCount > 0 && (index !== this.#batchStatus || this.#startedAt !== this.#batchStartedAt)) this.writingBatch();
+    if (this.#batchCount > 0 && (index !== this.#batchStatus || this.#startedAt !== this.#batchStartedAt)) this.#endGroup();
     this.#batchStatus = index;
     this.#batchStartedAt = this.#startedAt;
     this.#batchCount++;
@@ -225,6 +225,10 @@ export class ConnectionMetrics implements Disposable {
 
   /** The batch's responses are handed to the socket now: their durations end. */
   writingBatch(): void {
+    this.#endGroup();
+  }
+
+  #endGroup(): void {
     const count = this.#batchCount;
     if (count === 0) return;
     this.#batchCount = 0;
