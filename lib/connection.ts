@@ -3,6 +3,8 @@
 // every protocol failure answered once with its status and a close.
 // Owns the HttpState; all error→status mapping happens in #reject.
 
+import { performance } from 'node:perf_hooks';
+import { Buffer } from 'node:buffer';
 import type { Socket } from 'node:net';
 import { REASON_PHRASES } from './constants.ts';
 import { ChunkedDecoder, LengthDecoder, type BodyDecoder } from './decode.ts';
@@ -11,7 +13,8 @@ import type { Listed } from './connection-list.ts';
 import { ClientGoneError, Failure, FAILURES, HttpError, ProtocolError, type FailureCode } from './errors.ts';
 import { decideFraming, peerWillClose, type Framing } from './framing.ts';
 import type { HeadMemo } from './head-memo.ts';
-import { INCOMPLETE, ParsedHead, parseHead } from './parse.ts';
+import type { ParsedHeadPool } from './head-pool.ts';
+import { INCOMPLETE, parseHead, type ParsedHead } from './parse.ts';
 import { Request, type BodyChannel } from './request.ts';
 import { Response, type ResponseChannel } from './response.ts';
 import type { ConnectionMetrics, MetricsRecorder, NoConnectionMetrics } from './server-metrics.ts';
@@ -40,6 +43,8 @@ export interface ServerContext {
   readonly dateCache: DateCache;
   /** The last response head any connection built, reused by the next response made of the same parts. */
   readonly headMemo: HeadMemo;
+  /** Parsed heads lent to connections while they read a head. */
+  readonly headPool: ParsedHeadPool;
   /** Built-in metrics: each connection reports its transitions to the tracker it gets here. */
   readonly recorder: MetricsRecorder;
   /** The server is shutting down: finish in-flight requests, then close. */
@@ -47,24 +52,6 @@ export interface ServerContext {
   /** Where connections take the bytes their response writers may hold beyond highWaterMark. */
   readonly writeBudget: WriteAheadBudget;
   onConnectionClosed(connection: Connection): void;
-}
-
-// ParsedHeads (each with its offsets array) are shared by all connections
-// of a process: only those in the middle of a head hold one, so a thousand
-// idle keep-alive connections cost no parser memory.
-const parsedHeadPool = new Map<number, ParsedHead[]>();
-const PARSED_HEAD_POOL_SIZE = 64;
-
-function takeParsedHead(maxHeaderCount: number): ParsedHead {
-  return parsedHeadPool.get(maxHeaderCount)?.pop() ?? new ParsedHead(maxHeaderCount);
-}
-
-function giveParsedHead(head: ParsedHead): void {
-  head.reset();
-  const capacity = head.fields.length / 4;
-  let pool = parsedHeadPool.get(capacity);
-  if (pool === undefined) parsedHeadPool.set(capacity, (pool = []));
-  if (pool.length < PARSED_HEAD_POOL_SIZE) pool.push(head);
 }
 
 /** Which deadline a connection is waiting on. */
@@ -358,7 +345,7 @@ export class Connection implements Listed<Connection> {
       }
       return false;
     }
-    const head = (this.#head ??= takeParsedHead(this.#options.maxHeaderCount));
+    const head = (this.#head ??= this.#ctx.headPool.take());
     let buf = this.#input[0] as Buffer;
     let start = this.#inputOffset;
     let result = parseHead(buf, start, buf.length, this.#options, head);
@@ -389,7 +376,7 @@ export class Connection implements Listed<Connection> {
 
   #releaseHead(): void {
     if (this.#head === null) return;
-    giveParsedHead(this.#head);
+    this.#ctx.headPool.give(this.#head);
     this.#head = null;
   }
 

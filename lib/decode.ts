@@ -2,6 +2,7 @@
 // §6.2 Content-Length, §7.1 chunked). Pure and incremental: they accept any
 // split of the input, never copy content, and return failure codes.
 
+import { Buffer } from 'node:buffer';
 import { CR, DQUOTE, EQUALS, HEX_VALUE, HTAB, LF, QUOTED_TEXT, SEMICOLON, SP, TOKEN, BACKSLASH, FIELD_VALUE } from './constants.ts';
 import { Failure } from './errors.ts';
 import { equalsLowerCase, scanFieldName } from './parse.ts';

@@ -1,6 +1,7 @@
 // Response encoders: status line, head and body framing (RFC 9112 §4, §6,
 // §7.1; RFC 9110 §6.4.1, §15). Pure: builds strings and buffers, writes nothing.
 
+import { performance } from 'node:perf_hooks';
 import { FIELD_VALUE, REASON_PHRASES, TOKEN } from './constants.ts';
 import { InvalidResponseError } from './errors.ts';
 

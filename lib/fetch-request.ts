@@ -4,6 +4,7 @@
 // is a real one. Neither buffers the body: it is a pull source over the
 // socket, so backpressure reaches the peer (RFC 9112 §6 framing is the core's).
 
+import { Buffer } from 'node:buffer';
 import type { Readable } from 'node:stream';
 import { webClasses } from './fetch-web.ts';
 import type { Request as RawRequest } from './request.ts';

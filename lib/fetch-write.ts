@@ -4,6 +4,7 @@
 // backpressure. Framing and HEAD/204/304 rules stay response.ts's
 // (RFC 9110 §6.4.1, §9.3.2).
 
+import { Buffer } from 'node:buffer';
 import type { LazyParts } from './fetch-response.ts';
 import { webClasses } from './fetch-web.ts';
 import type { BodyWriter, Response as RawResponse } from './response.ts';

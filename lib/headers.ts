@@ -2,6 +2,7 @@
 // Names and values stay offsets into the socket's buffer until asked for.
 
 import { FIELD_STRIDE } from './parse.ts';
+import { latin1String } from './latin1.ts';
 
 const LOWER = new Uint8Array(256).map((_, b) => (b >= 0x41 && b <= 0x5a ? b | 0x20 : b));
 
@@ -75,12 +76,12 @@ export class HeaderView implements Iterable<[string, string]> {
 
   #name(i: number): string {
     const at = i * FIELD_STRIDE;
-    return this.#buf.toString('latin1', this.#base + (this.#fields[at] as number), this.#base + (this.#fields[at + 1] as number));
+    return latin1String(this.#buf, this.#base + (this.#fields[at] as number), this.#base + (this.#fields[at + 1] as number));
   }
 
   #value(i: number): string {
     const at = i * FIELD_STRIDE;
-    return this.#buf.toString('latin1', this.#base + (this.#fields[at + 2] as number), this.#base + (this.#fields[at + 3] as number));
+    return latin1String(this.#buf, this.#base + (this.#fields[at + 2] as number), this.#base + (this.#fields[at + 3] as number));
   }
 
   #nameIs(i: number, lower: string): boolean {

@@ -3,6 +3,7 @@
 // into the caller's buffer and framing facts, and returns a number that is the
 // whole protocol — bytes consumed, INCOMPLETE, or a negated failure code.
 
+import { Buffer } from 'node:buffer';
 import {
   ASTERISK,
   COLON,

@@ -4,6 +4,7 @@
 // the end, an error or trailers wait for a consumer that comes later. Only a
 // request with content gets one up front, so a bodiless request stays small.
 
+import { Buffer } from 'node:buffer';
 import { Readable } from 'node:stream';
 import { BodyTooLargeError } from './errors.ts';
 import { TrailerList } from './headers.ts';

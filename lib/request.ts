@@ -6,6 +6,7 @@
 import type { Readable } from 'node:stream';
 import { ClientGoneError } from './errors.ts';
 import { HeaderView, type TrailerList } from './headers.ts';
+import { latin1String } from './latin1.ts';
 import { FIELD_STRIDE, TargetForm, type ParsedHead } from './parse.ts';
 import { RequestBody, type BodyChannel } from './request-body.ts';
 
@@ -90,12 +91,12 @@ export class Request {
     const field = this.#hostField;
     if (field < 0) return undefined;
     const at = field * FIELD_STRIDE;
-    return this.#buf.toString('latin1', this.#base + (this.#fields[at + 2] as number), this.#base + (this.#fields[at + 3] as number));
+    return latin1String(this.#buf, this.#base + (this.#fields[at + 2] as number), this.#base + (this.#fields[at + 3] as number));
   }
 
   /** The request-target exactly as sent ('/path?x=1', or absolute-form, authority-form, '*'). */
   get target(): string {
-    return (this.#target ??= this.#buf.toString('latin1', this.#targetStart, this.#targetEnd));
+    return (this.#target ??= latin1String(this.#buf, this.#targetStart, this.#targetEnd));
   }
 
   /** The target's path ('/path'), also for absolute-form targets; '' for authority-form, '*' for asterisk-form. */

@@ -3,6 +3,7 @@
 // write and returns a SentResponse; stream() commits the head and returns a
 // BodyWriter (a Writable) with no way to touch headers.
 
+import { Buffer } from 'node:buffer';
 import { Writable } from 'node:stream';
 import {
   CHUNK_END,

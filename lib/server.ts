@@ -1,6 +1,7 @@
 // serve() and Server: listening socket, connection registry, the deadline
 // sweep that drives every connection's timeouts, and graceful close.
 
+import { performance } from 'node:perf_hooks';
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { resolveBacklog } from './backlog.ts';
 import { DEFAULTS } from './constants.ts';
@@ -9,6 +10,7 @@ import { ConnectionList } from './connection-list.ts';
 import { DateCache } from './encode.ts';
 import { fetchHandler } from './fetch.ts';
 import { HeadMemo } from './head-memo.ts';
+import { ParsedHeadPool } from './head-pool.ts';
 import type { Metrics } from './metrics.ts';
 import { ReusePortUnsupportedError, supportsReusePort } from './reuseport.ts';
 import { routeMetrics, setupMetrics, type MetricsRecorder, type ServerMetricsOptions } from './server-metrics.ts';
@@ -66,6 +68,7 @@ export class Server implements ServerContext {
   readonly onConnect: UpgradeHandler | undefined;
   readonly dateCache = new DateCache();
   readonly headMemo = new HeadMemo();
+  readonly headPool: ParsedHeadPool;
   /** The write-ahead budget (maxWriteAheadBytes): `available` is what response writers may still take beyond highWaterMark. */
   readonly writeBudget: WriteAheadBudget;
   /** The metrics registry: built-in rawhttp_ metrics (unless `metrics: false`) and your own; prometheus(), snapshot(). */
@@ -83,6 +86,7 @@ export class Server implements ServerContext {
   constructor(options: ResolvedOptions, handler: Handler, hooks: ProtocolSwitchHooks & ServerMetricsOptions = {}) {
     this.options = options;
     this.writeBudget = new WriteAheadBudget(options.maxWriteAheadBytes);
+    this.headPool = new ParsedHeadPool(options.maxHeaderCount);
     ({ registry: this.metrics, recorder: this.recorder } = setupMetrics(hooks));
     this.handler = hooks.metricsPath === undefined ? handler : routeMetrics(hooks.metricsPath, this.metrics, handler);
     this.onUpgrade = hooks.onUpgrade;

@@ -1,0 +1,30 @@
+// latin1String builds short strings in JS and long ones natively: both
+// paths must give Buffer's own Latin-1 decoding, for every byte value.
+import { Buffer } from 'node:buffer';
+import { describe, expect, it } from 'vitest';
+import { latin1String } from '../lib/latin1.ts';
+
+describe('latin1String', () => {
+  const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+
+  it('decodes every byte value alone (the single-character path)', () => {
+    for (let i = 0; i < 256; i++) expect(latin1String(all, i, i + 1)).toBe(String.fromCharCode(i));
+  });
+
+  it('equals toString("latin1") for every length from 0 to 12 at every offset', () => {
+    for (let length = 0; length <= 12; length++) {
+      for (let start = 0; start + length <= 256; start++) {
+        const end = start + length;
+        expect(latin1String(all, start, end)).toBe(all.toString('latin1', start, end));
+      }
+    }
+  });
+
+  it('reads only its range of a larger buffer', () => {
+    const wire = Buffer.from('GET / HTTP/1.1\r\nX-A: 1\r\n\r\n', 'latin1');
+    expect(latin1String(wire, 4, 5)).toBe('/');
+    expect(latin1String(wire, 0, 3)).toBe('GET');
+    expect(latin1String(wire, 6, 14)).toBe('HTTP/1.1');
+    expect(latin1String(wire, 5, 5)).toBe('');
+  });
+});
