@@ -70,6 +70,41 @@ describe('onUpgrade', () => {
     expect(head).toBe('EARLY-BYTES');
   });
 
+  it('hands over a socket that reads like any stream: paused mode with read(), read-ahead back on', async () => {
+    // While rawhttp owns a socket it skips the stream's read-ahead tick; the new owner must get it back.
+    const sent = Buffer.alloc(1024 * 1024, 7);
+    let readAheadSkipped: boolean | undefined;
+    server = await serve(
+      {
+        port: 0,
+        onUpgrade: (_req, socket, rest) => {
+          readAheadSkipped = (socket as unknown as { _readableState: { readingMore: boolean } })._readableState.readingMore;
+          socket.write('HTTP/1.1 101 Switching Protocols\r\nConnection: upgrade\r\nUpgrade: count\r\n\r\n');
+          let received = rest.length;
+          socket.on('readable', () => {
+            for (let chunk = socket.read() as Buffer | null; chunk !== null; chunk = socket.read() as Buffer | null) received += chunk.length;
+            if (received === sent.length && !socket.writableEnded) socket.end(`got ${received}`);
+          });
+        },
+      },
+      (_req, res) => void res.end('plain'),
+    );
+    const port = server.port;
+    const reply = await new Promise<string>((resolve, reject) => {
+      const client: Socket = connect(port, '127.0.0.1');
+      let text = '';
+      client.on('connect', () => {
+        client.write('GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: count\r\n\r\n');
+        client.write(sent);
+      });
+      client.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
+      client.on('end', () => resolve(text));
+      client.on('error', reject);
+    });
+    expect(readAheadSkipped).toBe(false);
+    expect(reply.endsWith(`got ${sent.length}`)).toBe(true);
+  });
+
   it('without onUpgrade, an upgrade request is served as a normal request', async () => {
     server = await serve({ port: 0 }, (_req, res) => void res.end('plain'));
     const result = await exchange(server.port, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: upgrade, close\r\nUpgrade: websocket\r\n\r\n');
