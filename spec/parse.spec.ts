@@ -374,11 +374,12 @@ describe('field values (RFC 9110 §5.5, RFC 9112 §5)', () => {
 });
 
 // The field-line scan reads a line in one pass (the value scan finds the CR).
-// Short heads are scanned byte by byte, heads of 256 bytes or more four bytes
-// (a word) at a time. These cases put every byte value at every position
-// within the first words of a name and of a value, on both paths: a short
-// head at every split, and the same line after a 300-byte field, whole and
-// with `end` at every offset through the line.
+// Short heads are scanned byte by byte; a head of 256 bytes or more that
+// follows another such head is scanned four bytes (a word) at a time. These
+// cases put every byte value at every position within the first words of a
+// name and of a value, on both paths: a short head at every split, and the
+// same line after a 300-byte field, whole and with `end` at every offset
+// through the line.
 
 const TCHAR = "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
 const PAD: readonly [string, string] = ['Pad', 'p'.repeat(300)];
@@ -399,9 +400,16 @@ function disagreementsByteWise(line: string, want: LineWant): string[] {
   });
 }
 
+/** Parses a valid long head, so that the next long head is scanned in words. */
+function primeWordScan(): void {
+  const input = bytes(get(`${PAD[0]}: ${PAD[1]}`));
+  expect(parseHead(input, 0, input.length, HEAD_LIMITS, new ParsedHead(HEAD_LIMITS.maxHeaderCount))).toBe(input.length);
+}
+
 /** Parses a long head holding `line` after a 300-byte field whole; returns a disagreement with `want`, if any. */
 function disagreementsWordWise(line: string, want: LineWant): string[] {
   const input = get(`${PAD[0]}: ${PAD[1]}`, line);
+  primeWordScan();
   const o = feedHead(bytes(input), { name: 'whole', cuts: [] });
   if (typeof want === 'number') return o.result === -want ? [] : [`words whole: got ${describeResult(o.result)}, want ${describeResult(-want)}`];
   if (o.result !== input.length) return [`words whole: got ${describeResult(o.result)}, want consumed ${input.length}`];
@@ -417,6 +425,7 @@ function disagreementsWordWise(line: string, want: LineWant): string[] {
 function readsPastEnd(buf: Buffer, from: number, to: number): string[] {
   const fillers = ['\r\n\r\n\r\n\r\n', '\x00'.repeat(8), 'zzzzzzzz'].map((text) => bytes(text));
   const wrong: string[] = [];
+  primeWordScan();
   for (let end = from; end <= Math.min(to, buf.length); end++) {
     const parse = (b: Buffer): number => parseHead(b, 0, end, HEAD_LIMITS, new ParsedHead(HEAD_LIMITS.maxHeaderCount));
     const inPlace = parse(buf);
@@ -512,7 +521,8 @@ describe('field values: every byte at every word position (RFC 9110 §5.5)', () 
 
 describe('request-target: the word scan agrees with the byte scan (RFC 9112 §3.2, RFC 3986)', () => {
   // A short head is scanned byte by byte, the same request line followed by a
-  // 300-byte field four bytes at a time: both must give the same answer.
+  // 300-byte field (after another long head) four bytes at a time: both must
+  // give the same answer.
   const outcome = (input: string): string => {
     const o = feedHead(bytes(input), { name: 'whole', cuts: [] });
     return o.result > 0 ? `target ${show(o.snapshot?.target)} form ${o.snapshot?.targetForm}` : describeResult(o.result);
@@ -520,6 +530,7 @@ describe('request-target: the word scan agrees with the byte scan (RFC 9112 §3.
   const compare = (target: string): string[] => {
     const requestLine = `GET ${target} HTTP/1.1`;
     const byBytes = outcome(head(requestLine, HOST));
+    primeWordScan();
     const byWords = outcome(head(requestLine, HOST, `${PAD[0]}: ${PAD[1]}`));
     return byBytes === byWords ? [] : [`${show(target)}: words ${byWords}, bytes ${byBytes}`];
   };
