@@ -6,7 +6,7 @@
 import type { Readable } from 'node:stream';
 import { ClientGoneError } from './errors.ts';
 import { HeaderView, type TrailerList } from './headers.ts';
-import { latin1String } from './latin1.ts';
+import { Latin1Memo, latin1String } from './latin1.ts';
 import { FIELD_STRIDE, TargetForm, type ParsedHead } from './parse.ts';
 import { RequestBody, type BodyChannel } from './request-body.ts';
 
@@ -17,6 +17,9 @@ function copyOffsets(from: Uint32Array, length: number): number[] {
   for (let i = 0; i < length; i++) copy[i] = from[i] as number;
   return copy;
 }
+
+// Nearly every request to a server carries the same Host.
+const hostMemo = new Latin1Memo();
 
 /** The request a handler receives. Fields are decoded on first use only. */
 export class Request {
@@ -91,7 +94,7 @@ export class Request {
     const field = this.#hostField;
     if (field < 0) return undefined;
     const at = field * FIELD_STRIDE;
-    return latin1String(this.#buf, this.#base + (this.#fields[at + 2] as number), this.#base + (this.#fields[at + 3] as number));
+    return hostMemo.decode(this.#buf, this.#base + (this.#fields[at + 2] as number), this.#base + (this.#fields[at + 3] as number));
   }
 
   /** The request-target exactly as sent ('/path?x=1', or absolute-form, authority-form, '*'). */

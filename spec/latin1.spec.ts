@@ -2,7 +2,7 @@
 // paths must give Buffer's own Latin-1 decoding, for every byte value.
 import { Buffer } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
-import { latin1String } from '../lib/latin1.ts';
+import { Latin1Memo, latin1String } from '../lib/latin1.ts';
 
 describe('latin1String', () => {
   const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
@@ -26,5 +26,37 @@ describe('latin1String', () => {
     expect(latin1String(wire, 0, 3)).toBe('GET');
     expect(latin1String(wire, 6, 14)).toBe('HTTP/1.1');
     expect(latin1String(wire, 5, 5)).toBe('');
+  });
+});
+
+describe('Latin1Memo', () => {
+  const wire = (host: string): Buffer => Buffer.from(`GET / HTTP/1.1\r\nHost: ${host}\r\n\r\n`, 'latin1');
+  const hostOf = (memo: Latin1Memo, buf: Buffer): string => memo.decode(buf, 22, buf.indexOf('\r\n', 22));
+
+  it('gives the decoded bytes for repeated, alternating and same-length values', () => {
+    const memo = new Latin1Memo();
+    const hosts = ['127.0.0.1:8080', '127.0.0.1:8080', '127.0.0.1:8081', 'example.com:80', '127.0.0.1:8080', 'h\xe9st', 'h\xe9st', 'hest!', 'a'];
+    expect(hosts.map((host) => hostOf(memo, wire(host)))).toEqual(hosts);
+  });
+
+  it('decodes values beyond 64 bytes every time, and still knows the last short one', () => {
+    const memo = new Latin1Memo();
+    const long = `${'a'.repeat(70)}.example`;
+    const longer = `${'b'.repeat(70)}.example`;
+    expect([hostOf(memo, wire('x.example')), hostOf(memo, wire(long)), hostOf(memo, wire(longer)), hostOf(memo, wire('x.example')), hostOf(memo, wire('y.example'))]).toEqual([
+      'x.example',
+      long,
+      longer,
+      'x.example',
+      'y.example',
+    ]);
+  });
+
+  it('reads the bytes, not the buffer: the same buffer rewritten gives the new value', () => {
+    const memo = new Latin1Memo();
+    const buf = wire('first.example');
+    expect(hostOf(memo, buf)).toBe('first.example');
+    buf.write('other', 22, 'latin1');
+    expect(hostOf(memo, buf)).toBe('other.example');
   });
 });
