@@ -3,9 +3,9 @@
 // every protocol failure answered once with its status and a close.
 // Owns the HttpState; all error→status mapping happens in #reject.
 
-import { performance } from 'node:perf_hooks';
 import { Buffer } from 'node:buffer';
 import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { REASON_PHRASES } from './constants.ts';
 import { ChunkedDecoder, LengthDecoder, type BodyDecoder } from './decode.ts';
 import { encodeErrorResponse, type DateCache } from './encode.ts';

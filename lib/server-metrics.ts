@@ -2,8 +2,8 @@
 // handles up front, and updated by connections at state transitions only —
 // never per chunk, never through a lookup by name or label string.
 
-import { performance } from 'node:perf_hooks';
 import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import type { Handler } from './connection.ts';
 import { Failure, FAILURES, type FailureCode } from './errors.ts';
 import { Metrics, type Counter, type Gauge, type Histogram } from './metrics.ts';

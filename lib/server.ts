@@ -1,8 +1,8 @@
 // serve() and Server: listening socket, connection registry, the deadline
 // sweep that drives every connection's timeouts, and graceful close.
 
-import { performance } from 'node:perf_hooks';
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { resolveBacklog } from './backlog.ts';
 import { DEFAULTS } from './constants.ts';
 import { Connection, type Handler, type ServerContext, type UpgradeHandler } from './connection.ts';
