@@ -34,13 +34,26 @@ const SLASH = 0x2f;
 export function requestUrl(target: string, host: string | undefined, defaultHost: string): string | null {
   if (target.charCodeAt(0) === SLASH) {
     const authority = host ?? defaultHost;
+    if (target === lastTarget && authority === lastAuthority) return lastUrl;
     const url = `http://${authority}${target}`;
     // The common case costs two regular expressions and no parse.
-    if (isPlainHost(authority) && PLAIN_TARGET.test(target) && !MAYBE_DOT_SEGMENT.test(target)) return url;
+    if (isPlainHost(authority) && PLAIN_TARGET.test(target) && !MAYBE_DOT_SEGMENT.test(target)) {
+      lastTarget = target;
+      lastAuthority = authority;
+      lastUrl = url;
+      return url;
+    }
     return serialize(url);
   }
   return ABSOLUTE_HTTP.test(target) ? serialize(target) : null;
 }
+
+// The last plain origin-form URL: a request for the same target with the
+// same Host (strings the request memoises, so mostly the very same objects)
+// gets it back without the expressions or a concatenation.
+let lastTarget = '';
+let lastAuthority = '';
+let lastUrl = '';
 
 // The last host found plain: a server sees the same Host on nearly every
 // request, and comparing two short strings costs less than the expressions.

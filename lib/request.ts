@@ -6,7 +6,7 @@
 import type { Readable } from 'node:stream';
 import { ClientGoneError } from './errors.ts';
 import { HeaderView, type TrailerList } from './headers.ts';
-import { Latin1Memo, latin1String } from './latin1.ts';
+import { Latin1Memo } from './latin1.ts';
 import { FIELD_STRIDE, TargetForm, type ParsedHead } from './parse.ts';
 import { RequestBody, type BodyChannel } from './request-body.ts';
 
@@ -20,6 +20,8 @@ function copyOffsets(from: Uint32Array, length: number): number[] {
 
 // Nearly every request to a server carries the same Host.
 const hostMemo = new Latin1Memo();
+// Targets repeat too (a route polled, a health check, an API hammered).
+const targetMemo = new Latin1Memo();
 
 /** The request a handler receives. Fields are decoded on first use only. */
 export class Request {
@@ -99,7 +101,7 @@ export class Request {
 
   /** The request-target exactly as sent ('/path?x=1', or absolute-form, authority-form, '*'). */
   get target(): string {
-    return (this.#target ??= latin1String(this.#buf, this.#targetStart, this.#targetEnd));
+    return (this.#target ??= targetMemo.decode(this.#buf, this.#targetStart, this.#targetEnd));
   }
 
   /** The target's path ('/path'), also for absolute-form targets; '' for authority-form, '*' for asterisk-form. */

@@ -2,6 +2,7 @@
 // constructor would make of the same string — its fast path skips the URL
 // parser, so every shortcut is checked against the parser itself (issue 7).
 
+import { Buffer } from 'node:buffer';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { requestUrl } from '../../lib/fetch-url.ts';
@@ -75,9 +76,35 @@ describe('requestUrl', () => {
   );
   const target = fc.string({ unit: fc.constantFrom(...targetChars), maxLength: 24 }).map((rest) => `/${rest}`);
 
-  it('agrees with the URL parser on random hosts and origin-form targets', () => {
+  // The last plain URL is remembered: a repeat must give it, and a change of
+  // either half (or of the default host standing in for a missing Host) must not.
+  it('answers repeats from its memo and changes of target, Host or default host anew', () => {
+    const calls: ReadonlyArray<readonly [string, string | undefined, string]> = [
+      ['/a/b', 'one.test', 'localhost'],
+      ['/a/b', 'one.test', 'localhost'],
+      ['/a/b', 'two.test', 'localhost'],
+      ['/a/c', 'two.test', 'localhost'],
+      ['/a/c', 'two.test', 'localhost'],
+      ['/a/./c', 'two.test', 'localhost'],
+      ['/a/./c', 'two.test', 'localhost'],
+      ['/a/c', 'TWO.test', 'localhost'],
+      ['/a/c', undefined, 'default-a.test'],
+      ['/a/c', undefined, 'default-b.test'],
+      ['/a/c', 'default-b.test', 'other.test'],
+      ['/a/c', 'two.test', 'localhost'],
+    ];
+    const fresh = (text: string): string => Buffer.from(text, 'latin1').toString('latin1');
+    for (const [target, host, fallback] of calls) {
+      // Equal strings that are not the same objects must hit the memo too.
+      const got = requestUrl(fresh(target), host === undefined ? undefined : fresh(host), fallback);
+      expect(got).toBe(reference(`http://${host ?? fallback}${target}`));
+    }
+  });
+
+  it('agrees with the URL parser on random hosts and origin-form targets, each asked twice', () => {
     fc.assert(
       fc.property(target, host, (t, h) => {
+        expect(requestUrl(t, h, 'localhost')).toBe(want(t, h));
         expect(requestUrl(t, h, 'localhost')).toBe(want(t, h));
       }),
       { numRuns: 5_000 },

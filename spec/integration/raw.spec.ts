@@ -219,6 +219,21 @@ describe('pipelining (RFC 9112 §9.3.2)', () => {
     expect(rest.length).toBe(0);
   });
 
+  // Targets are decoded through a memo of the last one: repeats, one-byte
+  // differences at the same length, and targets beyond its 64 bytes must
+  // each come back exactly as sent.
+  it('gives every pipelined request its own target, however alike they are', async () => {
+    const port = await start({}, (req, res) => {
+      res.status(200).end(req.target);
+    });
+    const long = `/${'l'.repeat(70)}?q=1`;
+    const targets = ['/item/1', '/item/1', '/item/2', '/', '/item/2', long, `${long.slice(0, -1)}2`, long, '/item/1', '/it%C3%A9m'];
+    const requests = targets.map((t, i) => `GET ${t} HTTP/1.1\r\nHost: x\r\n${i === targets.length - 1 ? 'Connection: close\r\n' : ''}\r\n`).join('');
+    const got = await sendRaw(port, requests, { timeoutMs: 3_000 });
+    const { responses } = parseResponses(got.bytes, { closed: true });
+    expect(responses.map((r) => r.body.toString('latin1'))).toEqual(targets);
+  });
+
   it('answers 3 pipelined requests in order when each is written byte by byte in small pieces', async () => {
     const port = await start();
     const requests = ['GET /a HTTP/1.1\r\nHost: x\r\n\r\n', 'GET /b HTTP/1.1\r\nHost: x\r\n\r\n', 'GET /c HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'].join('');
