@@ -68,6 +68,13 @@ export class BodySource {
    */
   readAll(): Promise<Buffer> {
     this.#direct = true;
+    // A body that came whole with its head (most small ones) is taken as it
+    // is: a Readable with listeners would cost several ticks per request.
+    const whole = this.#raw.takeCompleteBody();
+    if (whole !== null) {
+      this.#ended = true;
+      return Promise.resolve(whole);
+    }
     const readable = this.#raw.body;
     this.#readable = readable;
     return new Promise((resolve, reject) => {

@@ -176,6 +176,15 @@ export class Request {
     return JSON.parse(await this.text()) as T;
   }
 
+  /**
+   * The whole body if it has all arrived and nothing has read it yet, taken
+   * without bytes()'s limit (the fetch adapter's request.json() and company,
+   * which follow the standard: no limit); null when it must be streamed.
+   */
+  takeCompleteBody(): Buffer | null {
+    return this.#content().takeIfComplete();
+  }
+
   /** The connection passes a decoded body view; returns false when the consumer is full (pause the socket). */
   pushBody(view: Buffer): boolean {
     return this.#body === null || this.#body.push(view);

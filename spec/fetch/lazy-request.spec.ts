@@ -317,3 +317,72 @@ describe('Hono middleware that reads request headers', () => {
     expect(body.raw).toEqual([['x-one', '1'], ['x-two', 'b']]);
   });
 });
+
+// text(), json(), arrayBuffer() and bytes() take a body that came whole with
+// its head without a stream, and stream one that is still arriving: both
+// ways must give the same bytes, for both request kinds, and neither is
+// capped by maxBodyBytes (the standard has no limit; Hono's bodyLimit is the
+// handler's tool).
+describe('a body read whole: arrived with the head, or still arriving', () => {
+  const body = JSON.stringify({ name: 'rawhttp', text: 'é'.repeat(40), n: 42 });
+  const reads = ['text', 'json', 'arrayBuffer', 'bytes'] as const;
+  type Read = (typeof reads)[number];
+  const show = async (req: Request, how: Read): Promise<string> => {
+    if (how === 'text') return req.text();
+    if (how === 'json') return JSON.stringify(await req.json());
+    if (how === 'arrayBuffer') return Buffer.from(await req.arrayBuffer()).toString();
+    // Request#bytes() is newer than the DOM types this project compiles against.
+    return Buffer.from(await (req as Request & { bytes(): Promise<Uint8Array> }).bytes()).toString();
+  };
+  const start = (overrideGlobalObjects: boolean, maxBodyBytes?: number) =>
+    servers.rawhttp(
+      async (req) => {
+        const how = new URL(req.url).pathname.slice(1) as Read;
+        const text = await show(req, how);
+        return new Response(`${text.length}:${text}:${String(req.bodyUsed)}`);
+      },
+      maxBodyBytes === undefined ? {} : { maxBodyBytes },
+      { overrideGlobalObjects },
+    );
+  const head = (how: Read, length: number): string => `POST /${how} HTTP/1.1\r\nHost: x\r\nContent-Length: ${length}\r\n\r\n`;
+  const expected = (text: string): string => `${text.length}:${text}:true`;
+
+  for (const overrideGlobalObjects of [true, false]) {
+    const kind = overrideGlobalObjects ? 'LazyRequest' : 'FetchRequest';
+    it(`${kind}: the same bytes whether the body came in the head's write or in pieces after it`, async () => {
+      const { url } = await start(overrideGlobalObjects);
+      const port = Number(new URL(url).port);
+      const bytes = Buffer.from(body);
+      for (const how of reads) {
+        const together = new RawClient(port);
+        await together.write(Buffer.concat([Buffer.from(head(how, bytes.length), 'latin1'), bytes]));
+        const split = new RawClient(port);
+        await split.write(head(how, bytes.length));
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        await split.write(bytes.subarray(0, 10));
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        await split.write(bytes.subarray(10));
+        const [a] = await together.responses(1);
+        const [b] = await split.responses(1);
+        together.socket.destroy();
+        split.socket.destroy();
+        expect([a?.body.toString(), b?.body.toString()], how).toEqual([expected(body), expected(body)]);
+      }
+    });
+  }
+
+  it('a chunked body in pieces, and a body beyond maxBodyBytes in one write, are read whole', async () => {
+    const { url } = await start(true, 1024);
+    const port = Number(new URL(url).port);
+    const chunked = new RawClient(port);
+    await chunked.write('POST /text HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await chunked.write('6\r\n world\r\n0\r\n\r\n');
+    const [c] = await chunked.responses(1);
+    chunked.socket.destroy();
+    expect(c?.body.toString()).toBe(expected('hello world'));
+    const large = 'x'.repeat(64 * 1024);
+    const res = await request(`${url}/text`, { method: 'POST', body: large });
+    expect(await res.body.text()).toBe(expected(large));
+  });
+});
