@@ -54,6 +54,17 @@ export interface ServerContext {
   onConnectionClosed(connection: Connection): void;
 }
 
+// After every chunk a flowing Readable schedules a tick (maybeReadMore) to
+// read ahead up to its highWaterMark. A socket's handle already reads
+// continuously while flowing, so the tick only calls read(0), which returns at
+// once: one nextTick per chunk for nothing. Marked as already scheduled, the
+// stream skips it. Pausing and resuming still work: resume() reads by itself.
+// A socket handed over (upgrade, CONNECT) gets the stream's own behaviour back.
+function skipReadAhead(socket: Socket, skip = true): void {
+  const state = (socket as unknown as { _readableState?: { readingMore?: boolean } })._readableState;
+  if (state !== undefined && typeof state.readingMore === 'boolean') state.readingMore = skip;
+}
+
 /** Which deadline a connection is waiting on. */
 export type DeadlineKind = 'None' | 'Headers' | 'Request' | 'KeepAlive' | 'Linger';
 
@@ -129,6 +140,7 @@ export class Connection implements Listed<Connection> {
     socket.on('drain', this.#listeners.drain);
     socket.on('error', this.#listeners.error);
     socket.on('close', this.#listeners.close);
+    skipReadAhead(socket);
     this.#arm('Headers', this.#options.headersTimeoutMs);
   }
 
@@ -432,6 +444,7 @@ export class Connection implements Listed<Connection> {
     socket.off('close', this.#listeners.close);
     // Like node:http: the new owner's first 'data' listener starts the flow.
     (socket as unknown as { readableFlowing: boolean | null }).readableFlowing = null;
+    skipReadAhead(socket, false);
     this.#state = closed('Upgraded');
     this.#input = [];
     this.#inputBytes = 0;

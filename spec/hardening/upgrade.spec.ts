@@ -70,12 +70,15 @@ describe('onUpgrade', () => {
     expect(head).toBe('EARLY-BYTES');
   });
 
-  it('hands over a socket that reads like any stream: paused mode with read()', async () => {
+  it('hands over a socket that reads like any stream: paused mode with read(), read-ahead back on', async () => {
+    // While rawhttp owns a socket it skips the stream's read-ahead tick; the new owner must get it back.
     const sent = Buffer.alloc(1024 * 1024, 7);
+    let readAheadSkipped: boolean | undefined;
     server = await serve(
       {
         port: 0,
         onUpgrade: (_req, socket, rest) => {
+          readAheadSkipped = (socket as unknown as { _readableState: { readingMore: boolean } })._readableState.readingMore;
           socket.write('HTTP/1.1 101 Switching Protocols\r\nConnection: upgrade\r\nUpgrade: count\r\n\r\n');
           let received = rest.length;
           socket.on('readable', () => {
@@ -98,6 +101,7 @@ describe('onUpgrade', () => {
       client.on('end', () => resolve(text));
       client.on('error', reject);
     });
+    expect(readAheadSkipped).toBe(false);
     expect(reply.endsWith(`got ${sent.length}`)).toBe(true);
   });
 
