@@ -64,32 +64,29 @@ export class RequestBody {
   /** The whole content, at most maxBodyBytes; rejects with BodyTooLargeError (and abandons the rest) beyond. */
   async bytes(): Promise<Buffer> {
     const limit = this.#channel.maxBodyBytes;
-    if (this.#contentLength > limit) {
-      this.#channel.onBodyAbandoned();
-      throw new BodyTooLargeError(limit);
-    }
+    if (this.#contentLength > limit) throw this.#abandonTooLarge(limit);
     if (this.#isWaitingWhole()) {
       // The whole body is already here: no stream needed.
-      if (this.#pendingBytes > limit) {
-        this.#consumed = true;
-        this.#pending = null;
-        this.#channel.onBodyAbandoned();
-        throw new BodyTooLargeError(limit);
-      }
-      return this.#takeWhole();
+      if (this.#pendingBytes <= limit) return this.#takeWhole();
+      this.#consumed = true;
+      this.#pending = null;
+      throw this.#abandonTooLarge(limit);
     }
     const parts: Buffer[] = [];
     let total = 0;
     for await (const chunk of this.stream()) {
       const piece = chunk as Buffer;
       total += piece.length;
-      if (total > limit) {
-        this.#channel.onBodyAbandoned();
-        throw new BodyTooLargeError(limit);
-      }
+      if (total > limit) throw this.#abandonTooLarge(limit);
       parts.push(piece);
     }
     return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, total);
+  }
+
+  // The rest of the body will not be read: the connection cannot be reused.
+  #abandonTooLarge(limit: number): BodyTooLargeError {
+    this.#channel.onBodyAbandoned();
+    return new BodyTooLargeError(limit);
   }
 
   /**
