@@ -46,6 +46,7 @@ const LAYERS: Readonly<Record<string, Layer>> = {
   'workers.ts': LAYER.Shell,
   'worker-entry.ts': LAYER.Shell,
   'response.ts': LAYER.Shell,
+  'batch-clock.ts': LAYER.Shell,
   'connection.ts': LAYER.Shell,
   'server.ts': LAYER.Shell,
   'timers.ts': LAYER.Shell,
