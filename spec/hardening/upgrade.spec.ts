@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'undici';
 import { WebSocketServer } from 'ws';
-import { connect, type Socket } from 'node:net';
+import { connect, Socket } from 'node:net';
 import { serve, type Server } from '../../lib/index.ts';
 import { exchange, statuses } from './support.ts';
 
@@ -70,15 +70,23 @@ describe('onUpgrade', () => {
     expect(head).toBe('EARLY-BYTES');
   });
 
-  it('hands over a socket that reads like any stream: paused mode with read(), read-ahead back on', async () => {
+  it('hands over a socket that reads like any stream: paused mode with read(), read-ahead back on, no rawhttp listener or reference left', async () => {
     // While rawhttp owns a socket it skips the stream's read-ahead tick; the new owner must get it back.
     const sent = Buffer.alloc(1024 * 1024, 7);
     let readAheadSkipped: boolean | undefined;
+    let listenersLeft = -1;
+    let ownerLeft = -1;
     server = await serve(
       {
         port: 0,
         onUpgrade: (_req, socket, rest) => {
           readAheadSkipped = (socket as unknown as { _readableState: { readingMore: boolean } })._readableState.readingMore;
+          // Net's own listeners (a fresh socket's) stay; none of rawhttp's.
+          const fresh = new Socket();
+          listenersLeft = ['data', 'end', 'drain', 'error', 'close'].map((event) => socket.listenerCount(event) - fresh.listenerCount(event)).reduce((sum, count) => sum + count, 0);
+          fresh.destroy();
+          // The socket's record of the connection that served it is cleared (no reference keeps it alive).
+          ownerLeft = Object.getOwnPropertySymbols(socket).filter((key) => (socket as unknown as Record<symbol, unknown>)[key] !== undefined && key.description === 'rawhttp.connection').length;
           socket.write('HTTP/1.1 101 Switching Protocols\r\nConnection: upgrade\r\nUpgrade: count\r\n\r\n');
           let received = rest.length;
           socket.on('readable', () => {
@@ -102,6 +110,8 @@ describe('onUpgrade', () => {
       client.on('error', reject);
     });
     expect(readAheadSkipped).toBe(false);
+    expect(listenersLeft).toBe(0);
+    expect(ownerLeft).toBe(0);
     expect(reply.endsWith(`got ${sent.length}`)).toBe(true);
   });
 
