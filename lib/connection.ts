@@ -138,7 +138,7 @@ export class Connection implements Listed<Connection> {
   writeStallAt = 0;
 
   // One set of socket listeners serves every connection: EventEmitter calls
-  // them with the socket as \`this\`, and the socket names its connection.
+  // them with the socket as `this`, and the socket names its connection.
   // Closures per connection would be five functions and a context each, and
   // the context one more cache line to miss per request with 1 000 clients.
   // (A socket handed over gets its listeners removed; an emit under way may still call one.)
