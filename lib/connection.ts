@@ -187,7 +187,7 @@ export class Connection implements Listed<Connection> {
 
   /** The current "Date: …\r\n" line (cached per second). */
   dateLine(): string {
-    return this.#ctx.dateCache.lineAt(this.#now());
+    return this.#ctx.dateCache.lineAt(batchNow());
   }
 
   /** Current phase, for the server and for tests. */
@@ -257,12 +257,7 @@ export class Connection implements Listed<Connection> {
       return;
     }
     this.#deadlineKind = kind;
-    this.deadlineAt = Math.ceil(this.#now() + ms);
-  }
-
-  // Monotonic milliseconds (performance.now()), read once per chunk of input (batch-clock.ts).
-  #now(): number {
-    return batchNow();
+    this.deadlineAt = Math.ceil(batchNow() + ms);
   }
 
   #onSocketData(chunk: Buffer): void {
@@ -424,7 +419,7 @@ export class Connection implements Listed<Connection> {
   #beginExchange(buf: Buffer, base: number, head: ParsedHead, framing: Framing): void {
     const options = this.#options;
     this.#requests++;
-    this.#metrics.requestStarted(head.method, this.#now());
+    this.#metrics.requestStarted(head.method, batchNow());
     const body = framing.body;
     let decoder: BodyDecoder | null = null;
     if (body.kind === 'Length') decoder = new LengthDecoder(body.length);
@@ -562,7 +557,7 @@ export class Connection implements Listed<Connection> {
       this.#pausedForPipeline = false;
       this.#updateFlow();
       if (this.#inputBytes > 0) {
-        this.#requestStartedAt = Math.ceil(this.#now());
+        this.#requestStartedAt = Math.ceil(batchNow());
         this.#arm('Headers', this.#options.headersTimeoutMs);
       } else {
         this.#arm('KeepAlive', this.#options.keepAliveTimeoutMs);
@@ -670,10 +665,7 @@ export class Connection implements Listed<Connection> {
     }
     this.#flushText();
     const ok = encoding === undefined ? socket.write(data) : socket.write(data, encoding);
-    if (!ok) this.#metrics.writePaused();
-    if (!ok && this.writeStallAt === 0 && this.#options.writeStallTimeoutMs > 0) {
-      this.writeStallAt = Math.ceil(this.#now() + this.#options.writeStallTimeoutMs);
-    }
+    if (!ok) this.#writeRefused();
     return ok;
   }
 
@@ -681,10 +673,13 @@ export class Connection implements Listed<Connection> {
     const text = this.#pendingText;
     if (text === '') return;
     this.#pendingText = '';
-    if (!this.socket.write(text, 'utf8')) {
-      this.#metrics.writePaused();
-      if (this.writeStallAt === 0 && this.#options.writeStallTimeoutMs > 0) this.writeStallAt = Math.ceil(this.#now() + this.#options.writeStallTimeoutMs);
-    }
+    if (!this.socket.write(text, 'utf8')) this.#writeRefused();
+  }
+
+  // The socket's buffer is past highWaterMark: count it, and start the stall clock if it is not running.
+  #writeRefused(): void {
+    this.#metrics.writePaused();
+    if (this.writeStallAt === 0 && this.#options.writeStallTimeoutMs > 0) this.writeStallAt = Math.ceil(batchNow() + this.#options.writeStallTimeoutMs);
   }
 
   /** Bytes a response writer may hold before its write() returns false. */
