@@ -18,6 +18,7 @@ import { INCOMPLETE, parseHead, type ParsedHead } from './parse.ts';
 import { Request, type BodyChannel } from './request.ts';
 import { Response, type ResponseChannel } from './response.ts';
 import type { ConnectionMetrics, MetricsRecorder, NoConnectionMetrics } from './server-metrics.ts';
+import { SocketReader } from './socket-reader.ts';
 import { afterHead, afterProgress, assertNever, closed, initialState, type CloseReason, type ExchangeProgress, type HttpState } from './state.ts';
 import type { ResolvedOptions } from './types.ts';
 import type { WriteAheadBudget } from './write-budget.ts';
@@ -137,8 +138,9 @@ export class Connection implements Listed<Connection> {
   /** Absolute time (whole ms) after which a stalled write drops the socket; 0 when not stalled. */
   writeStallAt = 0;
 
-  // One set of socket listeners serves every connection: EventEmitter calls
-  // them with the socket as `this`, and the socket names its connection.
+  // One set of socket listeners serves every connection: EventEmitter (and
+  // the SocketReader, for #onData) calls them with the socket as `this`, and
+  // the socket names its connection.
   // Closures per connection would be five functions and a context each, and
   // the context one more cache line to miss per request with 1 000 clients.
   // (A socket handed over gets its listeners removed; an emit under way may still call one.)
@@ -146,6 +148,8 @@ export class Connection implements Listed<Connection> {
     const connection = this[CONNECTION];
     if (connection !== undefined) connection.#onSocketData(chunk);
   };
+  // `this`, not `Connection`: tsc's output reads the class's own binding there before it is set.
+  static readonly #reader = new SocketReader(this.#onData);
   static readonly #onEnd = function (this: ServedSocket): void {
     const connection = this[CONNECTION];
     if (connection !== undefined) connection.#onSocketEnd();
@@ -166,7 +170,7 @@ export class Connection implements Listed<Connection> {
     this.#metrics = ctx.recorder.connectionOpened(socket);
     this.#writeAllowance = ctx.options.highWaterMark;
     (socket as ServedSocket)[CONNECTION] = this;
-    socket.on('data', Connection.#onData);
+    Connection.#reader.start(socket);
     socket.on('end', Connection.#onEnd);
     socket.on('drain', Connection.#onDrain);
     socket.on('error', ignoreSocketError);
@@ -461,7 +465,7 @@ export class Connection implements Listed<Connection> {
     this.#flushText(); // earlier pipelined responses go before the new protocol's bytes
     const rest = this.#chunk === null ? Buffer.alloc(0) : Buffer.concat([this.#chunk, ...(this.#queued ?? [])]).subarray(this.#inputOffset);
     socket.pause();
-    socket.off('data', Connection.#onData);
+    Connection.#reader.stop(socket);
     socket.off('end', Connection.#onEnd);
     socket.off('drain', Connection.#onDrain);
     socket.off('error', ignoreSocketError);

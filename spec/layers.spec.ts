@@ -47,6 +47,7 @@ const LAYERS: Readonly<Record<string, Layer>> = {
   'worker-entry.ts': LAYER.Shell,
   'response.ts': LAYER.Shell,
   'batch-clock.ts': LAYER.Shell,
+  'socket-reader.ts': LAYER.Shell,
   'connection.ts': LAYER.Shell,
   'server.ts': LAYER.Shell,
   'timers.ts': LAYER.Shell,
