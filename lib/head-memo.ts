@@ -7,6 +7,9 @@
 
 import { encodeHead } from './encode.ts';
 
+// Longer bodies are joined afresh: comparing them could cost what the flattening saves.
+const MESSAGE_MEMO_CHARS = 4096;
+
 /** A server's last head and the parts it was built from. */
 export class HeadMemo {
   #status = 0;
@@ -17,6 +20,10 @@ export class HeadMemo {
   #connectionLines = '';
   #head = '';
   #flat = false;
+  #messageHead = '';
+  #messageBody = '';
+  #message = '';
+  #messageFlat = false;
 
   /**
    * Returns the head for these parts (see encodeHead): the previous head
@@ -51,6 +58,28 @@ export class HeadMemo {
     this.#head = head;
     this.#flat = false;
     return head;
+  }
+
+  /**
+   * head + body (a text body up to MESSAGE_MEMO_CHARS), the previous string
+   * when both are the same. The join is a rope that the socket write must
+   * flatten, a copy of every byte; reused, it is flattened once (below).
+   */
+  message(head: string, body: string): string {
+    if (head === this.#messageHead && body === this.#messageBody) {
+      if (!this.#messageFlat) {
+        this.#message.charCodeAt(0);
+        this.#messageFlat = true;
+      }
+      return this.#message;
+    }
+    const message = head + body;
+    if (body.length > MESSAGE_MEMO_CHARS) return message;
+    this.#messageHead = head;
+    this.#messageBody = body;
+    this.#message = message;
+    this.#messageFlat = false;
+    return message;
   }
 }
 

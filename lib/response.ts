@@ -208,7 +208,7 @@ export class Response {
       // An ASCII head is the same bytes either way; as 'utf8' it joins the connection's batched text.
       channel.write(head, ascii ? 'utf8' : 'latin1');
     } else if (typeof body === 'string' && ascii) {
-      channel.write(head + body, 'utf8');
+      channel.write(channel.headMemo.message(head, body), 'utf8');
     } else if (typeof body !== 'string' && head.length + length <= COPY_BODY_BELOW) {
       // A small byte body is copied behind the head: one plain write instead
       // of a corked writev of two (the writev path costs more than the copy).

@@ -43,6 +43,26 @@ describe('HeadMemo', () => {
     }
   });
 
+  it('joins a head and a text body, the same for a repeated pair and new for any change', () => {
+    const memo = new HeadMemo();
+    const head = encodeHead(...BASE);
+    const later = encodeHead(200, undefined, FIELDS, LATER, 'Content-Length: 5\r\n', '');
+    const long = 'y'.repeat(5000);
+    const sequence: Array<[string, string]> = [
+      [head, 'hello'],
+      [head, 'hello'],
+      [head, 'hello'],
+      [head, 'world'],
+      [later, 'world'],
+      [later, 'hello'],
+      [later, long],
+      [later, long],
+      [head, 'hello'],
+      [head, `${'hel'}${'lo'}`],
+    ];
+    for (const [h, body] of sequence) expect(memo.message(h, body)).toBe(h + body);
+  });
+
   it('encodeHead skips Connection and Transfer-Encoding fields and ends with the empty line', () => {
     const head = encodeHead(200, undefined, ['connection', 'Connection', 'close', 'transfer-encoding', 'Transfer-Encoding', 'chunked', 'x-b', 'X-B', '2'], DATE, '', 'Connection: close\r\n');
     expect(head).toBe(`HTTP/1.1 200 OK\r\nX-B: 2\r\n${DATE}Connection: close\r\n\r\n`);
