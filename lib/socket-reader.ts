@@ -14,9 +14,9 @@
 //
 // Every socket reads into one scratch buffer: libuv reads a socket and runs
 // its callback synchronously, one socket at a time, and the callback copies
-// the bytes out before it returns. The copy is a Buffer like any other (small
-// ones are slices of Node's pool), so whatever a request keeps of its input
-// holds no more memory than a 'data' chunk would. A socket whose reads come
+// the bytes out before it returns. The copy is a Buffer like any other: a
+// small one is a slice of Node's 8 KiB pool, which it keeps alive as any
+// small Buffer does, a larger one has its own memory. A socket whose reads come
 // long (an upload) reads into buffers of its own instead, handed out as they
 // are: copying 64 KiB reads cost an upload a third more CPU.
 
