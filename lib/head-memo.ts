@@ -10,7 +10,7 @@ import { encodeHead } from './encode.ts';
 // Longer bodies are joined afresh: comparing them could cost what the flattening saves.
 const MESSAGE_MEMO_CHARS = 4096;
 
-/** A server's last head and the parts it was built from. */
+/** A server's last head and the parts it was built from, and its last head joined with a text body. */
 export class HeadMemo {
   #status = 0;
   #reason: string | undefined;
