@@ -303,25 +303,30 @@ export class Connection implements Listed<Connection> {
   }
 
   #onSocketClose(): void {
-    // Disposed however this returns (an abort listener may throw): the open and in-flight gauges fall.
-    using _closed = this.#metrics;
-    const state = this.#state;
-    if (state.kind === 'ReadingBody' || state.kind === 'WritingResponse') {
-      const exchange = state.exchange;
-      if (!exchange.responseDone || exchange.decoder !== null) {
-        const error = new ClientGoneError();
-        exchange.request.abort(error);
-        exchange.abortResponse(error);
+    // Disposed however this returns (an abort listener may throw): the open
+    // and in-flight gauges fall. try/finally rather than `using`: Node 22's
+    // V8 cannot parse `using`, and worker threads load lib/ as it is there.
+    try {
+      const state = this.#state;
+      if (state.kind === 'ReadingBody' || state.kind === 'WritingResponse') {
+        const exchange = state.exchange;
+        if (!exchange.responseDone || exchange.decoder !== null) {
+          const error = new ClientGoneError();
+          exchange.request.abort(error);
+          exchange.abortResponse(error);
+        }
       }
+      this.#state = closed(state.kind === 'Closed' ? state.reason : 'ClientClosed');
+      this.#releaseHead();
+      this.#dropInput();
+      this.#drainCallbacks = [];
+      this.#arm('None', 0);
+      this.writeStallAt = 0;
+      this.#returnWriteAhead();
+      this.#ctx.onConnectionClosed(this);
+    } finally {
+      this.#metrics[Symbol.dispose]();
     }
-    this.#state = closed(state.kind === 'Closed' ? state.reason : 'ClientClosed');
-    this.#releaseHead();
-    this.#dropInput();
-    this.#drainCallbacks = [];
-    this.#arm('None', 0);
-    this.writeStallAt = 0;
-    this.#returnWriteAhead();
-    this.#ctx.onConnectionClosed(this);
   }
 
   // The loop: consume input for as long as the state allows. Re-entrant

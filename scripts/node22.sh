@@ -1,0 +1,3 @@
+#!/usr/bin/env bash
+# Prints the path of a Node 22 binary (installed on first use; see node-major.sh).
+exec "$(dirname "$0")/node-major.sh" 22
