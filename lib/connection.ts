@@ -55,17 +55,6 @@ export interface ServerContext {
   onConnectionClosed(connection: Connection): void;
 }
 
-// After every chunk a flowing Readable schedules a tick (maybeReadMore) to
-// read ahead up to its highWaterMark. A socket's handle already reads
-// continuously while flowing, so the tick only calls read(0), which returns at
-// once: one nextTick per chunk for nothing. Marked as already scheduled, the
-// stream skips it. Pausing and resuming still work: resume() reads by itself.
-// A socket handed over (upgrade, CONNECT) gets the stream's own behaviour back.
-function skipReadAhead(socket: Socket, skip = true): void {
-  const state = (socket as unknown as { _readableState?: { readingMore?: boolean } })._readableState;
-  if (state !== undefined && typeof state.readingMore === 'boolean') state.readingMore = skip;
-}
-
 // The socket's own record of the connection serving it (see Connection#onData).
 const CONNECTION = Symbol('rawhttp.connection');
 interface ServedSocket extends Socket {
@@ -175,7 +164,6 @@ export class Connection implements Listed<Connection> {
     socket.on('drain', Connection.#onDrain);
     socket.on('error', ignoreSocketError);
     socket.on('close', Connection.#onClose);
-    skipReadAhead(socket);
     this.#arm('Headers', this.#options.headersTimeoutMs);
   }
 
@@ -478,7 +466,6 @@ export class Connection implements Listed<Connection> {
     (socket as ServedSocket)[CONNECTION] = undefined;
     // Like node:http: the new owner's first 'data' listener starts the flow.
     (socket as unknown as { readableFlowing: boolean | null }).readableFlowing = null;
-    skipReadAhead(socket, false);
     this.#state = closed('Upgraded');
     this.#dropInput();
     this.#arm('None', 0);

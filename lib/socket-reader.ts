@@ -38,6 +38,7 @@ interface ReadHooks {
 interface HookedSocket {
   [hook: symbol]: unknown;
   _handle?: { useUserBuffer?: unknown; reading?: unknown; readStart?: unknown } | null;
+  _readableState?: { readingMore?: boolean };
 }
 
 // The size libuv suggests for a read; a longer message takes several reads.
@@ -77,6 +78,17 @@ function usableHooks(socket: Socket): ReadHooks | null {
   if (handle === null || handle === undefined || typeof handle.useUserBuffer !== 'function') return null;
   if (hooked[hooks.buffer] !== null || hooked[hooks.callback] !== null || hooked[hooks.generator] !== null) return null;
   return hooks;
+}
+
+// After every chunk a flowing Readable schedules a tick (maybeReadMore) to
+// read ahead up to its highWaterMark. A socket's handle already reads
+// continuously while flowing, so the tick only calls read(0), which returns at
+// once: one nextTick per chunk for nothing. Marked as already scheduled, the
+// stream skips it. Pausing and resuming still work: resume() reads by itself.
+// Only a socket read through 'data' needs it; a stopped one gets it back.
+function skipReadAhead(socket: Socket, skip: boolean): void {
+  const state = (socket as unknown as HookedSocket)._readableState;
+  if (state !== undefined && typeof state.readingMore === 'boolean') state.readingMore = skip;
 }
 
 function copyOut(buffer: Buffer, length: number): Buffer {
@@ -128,6 +140,7 @@ export class SocketReader {
     const found = usableHooks(socket);
     if (found === null) {
       socket.on('data', this.#onChunk);
+      skipReadAhead(socket, true);
       return;
     }
     scratch ??= Buffer.allocUnsafe(SCRATCH_BYTES);
@@ -140,7 +153,11 @@ export class SocketReader {
 
   /** Whether the socket's bytes come through the scratch buffer (not 'data'). */
   readsDirectly(socket: Socket): boolean {
-    return hooks !== null && hooks !== undefined && (socket as unknown as HookedSocket)[hooks.callback] === this.#onRead;
+    return this.#hooksOf(socket) !== null;
+  }
+
+  #hooksOf(socket: Socket): ReadHooks | null {
+    return hooks !== null && hooks !== undefined && (socket as unknown as HookedSocket)[hooks.callback] === this.#onRead ? hooks : null;
   }
 
   /**
@@ -148,12 +165,14 @@ export class SocketReader {
    * any socket. Call it with the socket paused; the next consumer resumes it.
    */
   stop(socket: Socket): void {
-    if (hooks === null || hooks === undefined || !this.readsDirectly(socket)) {
+    skipReadAhead(socket, false);
+    const found = this.#hooksOf(socket);
+    if (found === null) {
       socket.off('data', this.#onChunk);
       return;
     }
     const hooked = socket as unknown as HookedSocket;
-    hooked[hooks.callback] = pushToStream;
+    hooked[found.callback] = pushToStream;
     // On a socket with these hooks pause() stops the handle, so a paused one
     // would never see the peer's FIN (a tunnel whose other side has finished
     // unpipes, pauses, and waits for that FIN). Any other socket pauses only
