@@ -19,6 +19,7 @@ import { Request, type BodyChannel } from './request.ts';
 import { Response, type ResponseChannel } from './response.ts';
 import type { ConnectionMetrics, MetricsRecorder, NoConnectionMetrics } from './server-metrics.ts';
 import { SocketReader } from './socket-reader.ts';
+import { SocketWriter, THROUGH_STREAM } from './socket-writer.ts';
 import { afterHead, afterProgress, assertNever, closed, initialState, type CloseReason, type ExchangeProgress, type HttpState } from './state.ts';
 import type { ResolvedOptions } from './types.ts';
 import type { WriteAheadBudget } from './write-budget.ts';
@@ -116,6 +117,8 @@ export class Connection implements Listed<Connection> {
   #requestStartedAt = 0;
   // UTF-8 text written while a batch of input is handled, sent as one write at its end.
   #pendingText = '';
+  // Bytes of a write through the handle (see SocketWriter) that the kernel has not taken yet.
+  #directUnsent = 0;
   // Bytes a response writer may hold before write() returns false; see noteBodyWritten.
   #writeAllowance: number;
   // Taken from the server's write-ahead budget: at least #writeAllowance − highWaterMark,
@@ -147,6 +150,10 @@ export class Connection implements Listed<Connection> {
     const connection = this[CONNECTION];
     if (connection !== undefined) connection.#onSocketDrain();
   };
+  static readonly #writer = new SocketWriter(function (this: ServedSocket, status: number): void {
+    const connection = this[CONNECTION];
+    if (connection !== undefined) connection.#onDirectSent(status);
+  });
   static readonly #onClose = function (this: ServedSocket): void {
     const connection = this[CONNECTION];
     if (connection !== undefined) connection.#onSocketClose();
@@ -369,8 +376,8 @@ export class Connection implements Listed<Connection> {
   #readHead(): boolean {
     // Do not start on the next request while the previous responses sit
     // unread in our socket buffer: that is what bounds a pipelining peer.
-    if (this.socket.writableLength + this.#pendingText.length > this.#options.highWaterMark) this.#flushText();
-    if (this.socket.writableLength > this.#options.highWaterMark) {
+    if (this.#unsentBytes + this.#pendingText.length > this.#options.highWaterMark) this.#flushText();
+    if (this.#unsentBytes > this.#options.highWaterMark) {
       if (!this.#waitingForDrain) {
         this.#waitingForDrain = true;
         this.#updateFlow();
@@ -660,16 +667,49 @@ export class Connection implements Listed<Connection> {
       socket.cork();
     }
     this.#flushText();
-    const ok = encoding === undefined ? socket.write(data) : socket.write(data, encoding);
-    if (!ok) this.#writeRefused();
-    return ok;
+    return this.#send(data, encoding);
   }
 
   #flushText(): void {
     const text = this.#pendingText;
     if (text === '') return;
     this.#pendingText = '';
-    if (!this.socket.write(text, 'utf8')) this.#writeRefused();
+    this.#send(text, 'utf8');
+  }
+
+  // Through the handle while the socket's stream is idle, else through the
+  // stream. Only writes shorter than highWaterMark, which the stream would
+  // accept with true: a longer one (a body piece) goes through the stream,
+  // which answers false and so lets the writer gather the pieces that follow
+  // into one writev while it waits (see noteBodyWritten).
+  #send(data: string | Uint8Array, encoding: BufferEncoding | undefined): boolean {
+    const socket = this.socket;
+    // One partial write through the handle at a time: until it is sent, later bytes queue behind it in the stream.
+    const direct = this.#directUnsent === 0 && data.length < this.#options.highWaterMark;
+    const unsent = direct ? Connection.#writer.write(socket, data, encoding) : THROUGH_STREAM;
+    let ok: boolean;
+    if (unsent === THROUGH_STREAM) {
+      ok = encoding === undefined ? socket.write(data) : socket.write(data, encoding);
+    } else {
+      this.#directUnsent = unsent;
+      // As the stream would answer: false at highWaterMark (the socket's is the server's), and 'drain' follows.
+      ok = unsent < this.#options.highWaterMark;
+    }
+    if (!ok) this.#writeRefused();
+    return ok;
+  }
+
+  // The rest of a write through the handle has left (or failed, and the socket is destroyed).
+  #onDirectSent(status: number): void {
+    this.#directUnsent = 0;
+    if (status < 0) return;
+    // The stream says when its own bytes are gone; until then it is not drained.
+    if (!this.socket.writableNeedDrain) this.#onSocketDrain();
+  }
+
+  // What the socket still holds: the stream's bytes and what is left of a write through the handle.
+  get #unsentBytes(): number {
+    return this.socket.writableLength + this.#directUnsent;
   }
 
   // The socket's buffer is past highWaterMark: count it, and start the stall clock if it is not running.
@@ -699,7 +739,7 @@ export class Connection implements Listed<Connection> {
     if (this.#corked) return;
     const base = this.#options.highWaterMark;
     const allowance = this.#writeAllowance;
-    if (this.socket.writableLength !== 0) {
+    if (this.#unsentBytes !== 0) {
       // The budget share stays: bytes written under the larger allowance may still be held.
       this.#writeAllowance = Math.max(allowance / 2, base);
       return;
@@ -716,7 +756,7 @@ export class Connection implements Listed<Connection> {
   #settleWriteAhead(): void {
     if (this.#writeAhead === 0) return;
     const base = this.#options.highWaterMark;
-    const needed = Math.max(this.#writeAllowance, this.socket.writableLength) - base;
+    const needed = Math.max(this.#writeAllowance, this.#unsentBytes) - base;
     const keep = needed > 0 ? Math.min(needed, this.#writeAhead) : 0;
     if (keep === this.#writeAhead) return;
     this.#ctx.writeBudget.give(this.#writeAhead - keep);
@@ -732,7 +772,7 @@ export class Connection implements Listed<Connection> {
 
   /** Calls back once the socket buffer drains. */
   waitForDrain(callback: () => void): void {
-    if (!this.socket.writableNeedDrain) callback();
+    if (!this.socket.writableNeedDrain && this.#directUnsent === 0) callback();
     else this.#drainCallbacks.push(callback);
   }
 

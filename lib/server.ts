@@ -91,7 +91,10 @@ export class Server implements ServerContext {
     this.handler = hooks.metricsPath === undefined ? handler : routeMetrics(hooks.metricsPath, this.metrics, handler);
     this.onUpgrade = hooks.onUpgrade;
     this.onConnect = hooks.onConnect;
-    this.#net = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.#onConnection(socket));
+    // The sockets' highWaterMark is the server's: a connection holding more
+    // than that waits for 'drain', which a stream only emits after a write it
+    // refused, that is at its own mark (Node's default, 16 or 64 KiB).
+    this.#net = createServer({ allowHalfOpen: true, noDelay: true, highWaterMark: options.highWaterMark }, (socket) => this.#onConnection(socket));
     if (options.maxConnections > 0) this.#net.maxConnections = options.maxConnections;
   }
 

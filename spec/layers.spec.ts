@@ -48,6 +48,7 @@ const LAYERS: Readonly<Record<string, Layer>> = {
   'response.ts': LAYER.Shell,
   'batch-clock.ts': LAYER.Shell,
   'socket-reader.ts': LAYER.Shell,
+  'socket-writer.ts': LAYER.Shell,
   'connection.ts': LAYER.Shell,
   'server.ts': LAYER.Shell,
   'timers.ts': LAYER.Shell,

@@ -13,7 +13,7 @@ import { finished, pipeline } from 'node:stream/promises';
 import { Client } from 'undici';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { BodyWriter } from '../../lib/index.ts';
-import { connectRaw, KIB, kernelStreamBufferMax, MIB, Peak, ServerSockets, sleep, SOCKET_READ_BYTES, until, waitForDrain, writeAll } from './backpressure-support.ts';
+import { connectRaw, KIB, kernelStreamBufferMax, MIB, Peak, ServerSockets, sleep, SOCKET_READ_BYTES, unsentBytes, until, waitForDrain, writeAll } from './backpressure-support.ts';
 import { parseResponses, show } from './support/raw.ts';
 import { ServerPool, sha256 } from './support/server.ts';
 
@@ -65,7 +65,7 @@ describe('response body backpressure (issue 4)', () => {
     const peakGap = new Peak();
     const started = Date.now();
 
-    // socket: the server socket's write buffer (writableLength), reached
+    // socket: what the server socket holds unsent (unsentBytes), reached
     // through the 'net.server.socket' diagnostics channel; writer: the
     // BodyWriter's own buffer; held: both together, every byte the server
     // process holds for this response; gap: written by the handler minus read
@@ -75,9 +75,9 @@ describe('response body backpressure (issue 4)', () => {
       const w = writer;
       if (socket === null || w === null) return;
       const where = `${at}, written ${written}`;
-      peakSocket.note(socket.writableLength, where);
+      peakSocket.note(unsentBytes(socket), where);
       peakWriter.note(w.writableLength, where);
-      peakHeld.note(socket.writableLength + w.writableLength, where);
+      peakHeld.note(unsentBytes(socket) + w.writableLength, where);
       peakGap.note(written - bodyRead, where);
     };
 
@@ -156,7 +156,7 @@ describe('response body backpressure (issue 4)', () => {
     const gapBound = kernelStreamBufferMax() + heldBound + client.readableHighWaterMark + SOCKET_READ_BYTES;
     const report = [
       `elapsed ${Date.now() - started} ms; write() false ${falses}×, drain after false ${drainsAfterFalse}×`,
-      `server socket writableLength peak ${peakSocket} (socket writableHighWaterMark ${socket.writableHighWaterMark})`,
+      `server socket unsent peak ${peakSocket} (socket writableHighWaterMark ${socket.writableHighWaterMark})`,
       `writer writableLength peak ${peakWriter}`,
       `server-held peak ${peakHeld}`,
       `written→read gap peak ${peakGap}`,
@@ -168,7 +168,7 @@ describe('response body backpressure (issue 4)', () => {
     expect(peakSocket.samples, report).toBeGreaterThan(2_000);
     expect(falses, `write() never returned false\n${report}`).toBeGreaterThan(0);
     expect(drainsAfterFalse, `a write() false was not followed by 'drain'\n${report}`).toBe(falses);
-    expect(peakSocket.value, `socket.writableLength over max(highWaterMark, socket's) + one chunk = ${socketBound}\n${report}`).toBeLessThanOrEqual(socketBound);
+    expect(peakSocket.value, `server socket unsent over max(highWaterMark, socket's) + one chunk = ${socketBound}\n${report}`).toBeLessThanOrEqual(socketBound);
     expect(peakWriter.value, `writer buffer over ${writerBound}\n${report}`).toBeLessThanOrEqual(writerBound);
     expect(peakHeld.value, `server-held over ${heldBound}\n${report}`).toBeLessThanOrEqual(heldBound);
     expect(peakGap.value, `written-but-unread over ${gapBound}\n${report}`).toBeLessThanOrEqual(gapBound);
@@ -264,7 +264,7 @@ describe('write allowance: run ahead of highWaterMark only while the peer keeps 
       return stalled;
     }, 20_000, 500);
     expect(stuck, 'the handler kept writing to a client that stopped reading').toBe(true);
-    const held = serverSocket.writableLength + (state.writer?.writableLength ?? 0);
+    const held = unsentBytes(serverSocket) + (state.writer?.writableLength ?? 0);
     expect(held, `held ${held} bytes for a stopped client`).toBeLessThanOrEqual(16 * HWM + 2 * CHUNK_BYTES);
     // Once the client reads again, the rest arrives and the handler finishes.
     client.removeAllListeners('data');
@@ -290,7 +290,7 @@ describe('write allowance: run ahead of highWaterMark only while the peer keeps 
       return stalled;
     }, 20_000, 500);
     expect(stuck, 'the handler kept writing to a client that never reads').toBe(true);
-    const held = serverSocket.writableLength + (state.writer?.writableLength ?? 0);
+    const held = unsentBytes(serverSocket) + (state.writer?.writableLength ?? 0);
     expect(state.error).toBeUndefined();
     expect(held, `held ${held} bytes for a client that never read (written ${state.written}, run-ahead writes ${state.trueAboveHwm})`).toBeLessThanOrEqual(
       16 * HWM + 2 * CHUNK_BYTES,
@@ -339,8 +339,8 @@ describe('write-ahead budget: what writers hold beyond highWaterMark is bounded 
     const states: WriterState[] = [];
     const { server } = await servers.start({ highWaterMark: HWM, maxWriteAheadBytes: BUDGET }, writingHandler(256 * MIB, states));
     const serverSockets = await stalledClients(server.port, COUNT, states);
-    const held = states.reduce((sum, state, i) => sum + (serverSockets[i] as Socket).writableLength + (state.writer?.writableLength ?? 0), 0);
-    const report = states.map((state, i) => `#${i}: written ${state.written}, run-ahead writes ${state.trueAboveHwm}, held ${(serverSockets[i] as Socket).writableLength + (state.writer?.writableLength ?? 0)}`).join('\n');
+    const held = states.reduce((sum, state, i) => sum + unsentBytes(serverSockets[i] as Socket) + (state.writer?.writableLength ?? 0), 0);
+    const report = states.map((state, i) => `#${i}: written ${state.written}, run-ahead writes ${state.trueAboveHwm}, held ${unsentBytes(serverSockets[i] as Socket) + (state.writer?.writableLength ?? 0)}`).join('\n');
     for (const state of states) expect(state.error, report).toBeUndefined();
     expect(states.some((state) => state.trueAboveHwm > 0), `no writer ever ran ahead of highWaterMark\n${report}`).toBe(true);
     // A writer stops at its allowance + one piece, and the socket holds at most one batch of it (counted

@@ -301,3 +301,21 @@ export class RawClients {
     this.#sockets = [];
   }
 }
+
+/**
+ * The bytes a server socket holds that the kernel has not taken yet: what
+ * libuv has queued (its handle's writeQueueSize: a write rawhttp made through
+ * the handle, and the stream's write in flight) and what the stream still
+ * buffers behind that. writableLength alone misses a write made beneath the
+ * stream, and counts the part of one in flight that the kernel already took.
+ */
+export function unsentBytes(socket: Socket): number {
+  const handle = (socket as unknown as { _handle?: { writeQueueSize?: number } | null })._handle;
+  let bytes = handle?.writeQueueSize ?? 0;
+  // The chunks the stream buffers behind its write in flight (Writable's writableBuffer, which @types/node omits).
+  const buffered = (socket as unknown as { writableBuffer: Array<{ chunk: Buffer | string; encoding: BufferEncoding }> }).writableBuffer;
+  for (const { chunk, encoding } of buffered) {
+    bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk, encoding) : chunk.byteLength;
+  }
+  return bytes;
+}
