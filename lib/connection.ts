@@ -851,7 +851,11 @@ export class Connection implements Listed<Connection> {
   // no further request to send (RFC 9112 §9.6) that a reset could destroy
   // our response for: the socket is released once our bytes are out (as
   // node:http and Go's net/http do), without waiting for its FIN — a read
-  // event, an 'end' and a half-open socket less per connection.
+  // event, an 'end' and a half-open socket less per connection. When the
+  // kernel already has all our bytes, the socket is closed at once, as Go
+  // does: close() sends them and then the FIN, as shutdown() would, without
+  // the shutdown request, its wait for the socket to be writable and its
+  // callback.
   #endSocket(peerDone = false): void {
     this.#dropInput();
     this.#pausedForBody = false;
@@ -859,7 +863,8 @@ export class Connection implements Listed<Connection> {
     this.#waitingForDrain = false;
     this.#updateFlow();
     this.#flushText();
-    if (peerDone) this.socket.destroySoon();
+    if (peerDone && this.#unsentBytes === 0) this.socket.destroy();
+    else if (peerDone) this.socket.destroySoon();
     else if (!this.socket.writableEnded) this.socket.end();
     this.#arm('Linger', LINGER_MS);
   }

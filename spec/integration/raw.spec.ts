@@ -120,6 +120,47 @@ describe('persistence (RFC 9112 §9.3)', () => {
       });
     }
 
+    // The socket is closed at once only when the kernel has every byte; a
+    // response it could not take whole must still arrive whole, then the FIN.
+    for (const [name, respond] of [
+      ['one 16 MiB write', (res: Parameters<Handler>[1]) => {
+        res.end(Buffer.alloc(16 * 1024 * 1024, 'a'));
+      }],
+      ['16 MiB streamed in 64 KiB pieces', (res: Parameters<Handler>[1]) => {
+        const writer = res.header('content-length', 16 * 1024 * 1024).stream();
+        const piece = Buffer.alloc(64 * 1024, 'a');
+        let left = 256;
+        const more = (): void => {
+          while (left > 0) {
+            left--;
+            if (!writer.write(piece)) return void writer.once('drain', more);
+          }
+          writer.end();
+        };
+        more();
+      }],
+    ] as const) {
+      it(`Connection: close and a response the kernel cannot take at once (${name}): a client that reads late gets all of it, then the FIN`, async () => {
+        const { server } = await servers.start({}, (_req, res) => respond(res));
+        const client = new RawClient(server.port);
+        try {
+          client.socket.pause();
+          await client.write('GET /big HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+          await delay(300);
+          client.socket.resume();
+          expect(await client.waitForClose(10_000), 'no FIN from the server').toBe(true);
+          expect(client.error).toBeUndefined();
+          const { responses } = parseResponses(client.bytes, { closed: true });
+          expect(responses.map((r) => r.status)).toEqual([200]);
+          expect(responses[0]?.body.length).toBe(16 * 1024 * 1024);
+          expect(responses[0]?.body.every((byte) => byte === 0x61)).toBe(true);
+          expect(await eventually(() => server.connections === 0, 2_000)).toBe(true);
+        } finally {
+          client.destroy();
+        }
+      });
+    }
+
     const lingerCases = [
       {
         name: 'the handler asked for the close on a keep-alive request',
