@@ -157,20 +157,27 @@ describe('SocketWriter', () => {
     expect(writer.write(served, 'x', 'utf8')).toBe(THROUGH_STREAM);
   });
 
-  it('with --pending-deprecation every write goes through the stream and nothing warns', { timeout: 60_000 }, async () => {
-    const script = `
-      import { createServer, connect } from 'node:net';
-      import { SocketWriter } from ${JSON.stringify(await moduleUrl('socket-writer.js'))};
-      const writer = new SocketWriter(() => {});
-      const server = createServer((socket) => {
-        console.log('result', writer.write(socket, 'hello', 'utf8'));
-        socket.end();
-        server.close();
-      }).listen(0, '127.0.0.1', () => connect(server.address().port, '127.0.0.1').resume());
-    `;
-    const run = promisify(execFile);
-    const { stdout, stderr } = await run(process.execPath, ['--pending-deprecation', '--input-type=module', '-e', script], { timeout: 20_000 });
-    expect(stdout.trim()).toBe(`result ${THROUGH_STREAM}`);
-    expect(stderr).not.toMatch(/DeprecationWarning/);
-  });
+  // Node 20 and 22 name the permission model's flag --experimental-permission, Node 24 --permission.
+  const permission = Number(process.versions.node.split('.')[0]) >= 23 ? '--permission' : '--experimental-permission';
+  for (const [name, flags] of [
+    ['--pending-deprecation (where process.binding would warn)', ['--pending-deprecation']],
+    ['the permission model (where process.binding throws)', [permission, '--allow-fs-read=*', '--no-warnings=ExperimentalWarning']],
+  ] as const) {
+    it(`with ${name} every write goes through the stream and nothing warns`, { timeout: 60_000 }, async () => {
+      const script = `
+        import { createServer, connect } from 'node:net';
+        import { SocketWriter } from ${JSON.stringify(await moduleUrl('socket-writer.js'))};
+        const writer = new SocketWriter(() => {});
+        const server = createServer((socket) => {
+          console.log('result', writer.write(socket, 'hello', 'utf8'));
+          socket.end();
+          server.close();
+        }).listen(0, '127.0.0.1', () => connect(server.address().port, '127.0.0.1').resume());
+      `;
+      const run = promisify(execFile);
+      const { stdout, stderr } = await run(process.execPath, [...flags, '--input-type=module', '-e', script], { timeout: 20_000 });
+      expect(stdout.trim()).toBe(`result ${THROUGH_STREAM}`);
+      expect(stderr).not.toMatch(/Warning/);
+    });
+  }
 });
