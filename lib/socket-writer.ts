@@ -19,7 +19,7 @@
 // warn (--pending-deprecation), every write goes through the stream.
 
 import type { Socket } from 'node:net';
-import { getSystemErrorName } from 'node:util';
+import { getSystemErrorName, types } from 'node:util';
 
 /** Told that the rest of a write the kernel took only in part has been sent (status 0) or failed (< 0: the socket is destroyed). */
 export type SentListener = (this: Socket, status: number) => void;
@@ -112,7 +112,9 @@ export class SocketWriter {
     const request = (spare ??= new binding.WriteWrap());
     let status: number;
     if (typeof data !== 'string') {
-      if (typeof handle.writeBuffer !== 'function') return THROUGH_STREAM;
+      // The handle asserts a true Uint8Array (Node 24 aborts the process on
+      // anything else); the stream converts or refuses other views itself.
+      if (!types.isUint8Array(data) || typeof handle.writeBuffer !== 'function') return THROUGH_STREAM;
       status = handle.writeBuffer(request, data);
     } else if (encoding === 'latin1') {
       if (typeof handle.writeLatin1String !== 'function') return THROUGH_STREAM;
