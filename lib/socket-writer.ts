@@ -24,7 +24,7 @@ import { getSystemErrorName, types } from 'node:util';
 /** Told that the rest of a write the kernel took only in part has been sent (status 0) or failed (< 0: the socket is destroyed). */
 export type SentListener = (this: Socket, status: number) => void;
 
-/** What writeDirect returns when the socket must be written through its stream. */
+/** What write() returns when the socket must be written through its stream instead. */
 export const THROUGH_STREAM = -1;
 
 interface WriteRequest {
