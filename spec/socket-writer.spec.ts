@@ -140,6 +140,23 @@ describe('SocketWriter', () => {
     expect(createHash('sha256').update(received).digest('hex')).toBe(createHash('sha256').update(expected).digest('hex'));
   });
 
+  it('a write left in part when the peer resets: the listener hears a failure, the socket is destroyed with a typed error', async () => {
+    const { served, client } = await pair(true);
+    const { writer, sent } = recordingWriter();
+    const errors: Error[] = [];
+    served.on('error', (error: Error) => errors.push(error));
+    const piece = 'y'.repeat(60 * 1024);
+    let left = 0;
+    for (let i = 0; left === 0 && i < 4096; i++) left = writer.write(served, piece, 'utf8');
+    expect(left, 'the kernel never refused part of a write').toBeGreaterThan(0);
+    client.resetAndDestroy();
+    await until(() => sent.length === 1);
+    expect(sent[0]?.status).toBeLessThan(0);
+    expect(served.destroyed).toBe(true);
+    await until(() => errors.length > 0);
+    expect((errors[0] as NodeJS.ErrnoException).syscall).toBe('write');
+  });
+
   it('a write to a peer that reset the connection destroys the socket with a typed error', async () => {
     // Never reading: the server side learns of the reset only when it writes.
     const { served, client } = await pair(true);

@@ -268,6 +268,51 @@ function randomSource(seed: number): (below: number) => number {
 }
 
 describe('clients that go away (issue 4)', () => {
+  // Answers a client that never reads fill the kernel's buffers; then the
+  // last of them leaves through the socket's handle only in part (see
+  // socket-writer.ts), and the client resets or half-closes the connection.
+  for (const leave of ['reset', 'half-close, then reset'] as const) {
+    it(`20 clients that pipeline without reading, then ${leave}: every connection goes, the server keeps serving, nothing is thrown`, async () => {
+      const CLIENTS = 20;
+      const errors: string[] = [];
+      let handled = 0;
+      // A highWaterMark above the batches of answers (64 KiB of text) sends each batch through the handle.
+      const { server } = await servers.start({ highWaterMark: MIB, onError: (error, context) => errors.push(`${context.kind}: ${error instanceof Error ? error.message : String(error)}`) }, (_req, res) => {
+        handled++;
+        res.end('x'.repeat(3_000));
+      });
+      const uncaught: unknown[] = [];
+      const onUncaught = (error: unknown): void => void uncaught.push(error);
+      process.on('uncaughtException', onUncaught);
+      onTestFinished(() => void process.off('uncaughtException', onUncaught));
+      const requests = 'GET / HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(4_000);
+      const peers: Socket[] = [];
+      for (let i = 0; i < CLIENTS; i++) {
+        const client = clients.track(await connectRaw(server.port, { paused: true }));
+        client.on('error', () => undefined);
+        client.write(requests);
+        peers.push(client);
+      }
+      const serverSockets = await Promise.all(peers.map((peer) => sockets.waitForPeerOf(peer)));
+      // Held back: each server socket has answers the kernel would not take.
+      expect(await until(() => serverSockets.every((socket) => unsentBytes(socket) > 0), 10_000), 'some server socket never held answers back').toBe(true);
+      for (const peer of peers) {
+        if (leave === 'half-close, then reset') peer.end();
+      }
+      if (leave === 'half-close, then reset') await sleep(100);
+      for (const peer of peers) peer.resetAndDestroy();
+      expect(await until(() => server.connections === 0, 10_000), `${server.connections} connections left`).toBe(true);
+      expect(uncaught).toEqual([]);
+      expect(errors.filter((line) => !line.startsWith('Socket'))).toEqual([]);
+      expect(handled).toBeGreaterThan(0);
+      // And the next client is served as usual.
+      const fresh = await clients.open(server.port);
+      fresh.socket.write('GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+      expect(await until(() => fresh.ended(), 5_000)).toBe(true);
+      expect(fresh.received().toString('latin1')).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\nx{3000}$/);
+    }, 60_000);
+  }
+
   it('1 000 clients disconnecting mid-head, mid-body and mid-response leave no connection, timer, handle or listener behind', async () => {
     const CLIENTS = 1_000;
     // At most this many clients at once: bounded sockets and a bounded run (~2–5 s).
