@@ -5,6 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { connect, createServer, Socket, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SocketReader } from '../lib/socket-reader.ts';
+import { until } from './support/until.ts';
 
 const servers: Server[] = [];
 const sockets: Socket[] = [];
@@ -40,14 +41,6 @@ async function dial(port: number): Promise<Socket> {
   await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
   return socket;
 }
-
-const until = async (condition: () => boolean, boundMs = 5_000): Promise<void> => {
-  const deadline = Date.now() + boundMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-};
 
 /** The event's first emission, or a failure after boundMs. */
 const once = (socket: Socket, event: string, boundMs = 5_000): Promise<unknown> =>

@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SocketWriter, THROUGH_STREAM } from '../lib/socket-writer.ts';
 import { moduleUrl } from './support/compile.ts';
+import { until } from './support/until.ts';
 
 const servers: Server[] = [];
 const sockets: Socket[] = [];
@@ -37,14 +38,6 @@ async function pair(pauseOnConnect = false): Promise<{ served: Socket; client: S
   await until(() => served !== undefined);
   return { served: served as Socket, client };
 }
-
-const until = async (condition: () => boolean, boundMs = 5_000): Promise<void> => {
-  const deadline = Date.now() + boundMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-};
 
 /** Reads from the client until `length` bytes have arrived (bounded). */
 async function readAll(client: Socket, length: number): Promise<Buffer> {
